@@ -1,0 +1,91 @@
+// The module: exports the functions of each concern and the kernel constants the labs use.
+#include <napi.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "ipc.h"
+#include "mount.h"
+#include "spawn.h"
+#include "term.h"
+
+namespace nslab {
+namespace {
+
+Napi::Object Constants(Napi::Env env) {
+  Napi::Object c = Napi::Object::New(env);
+#define NSLAB_CONST(name) c.Set(#name, Napi::Number::New(env, static_cast<double>(name)))
+  NSLAB_CONST(CLONE_NEWNS);
+  NSLAB_CONST(CLONE_NEWUTS);
+  NSLAB_CONST(CLONE_NEWIPC);
+  NSLAB_CONST(CLONE_NEWPID);
+  NSLAB_CONST(CLONE_NEWNET);
+  NSLAB_CONST(CLONE_NEWUSER);
+  NSLAB_CONST(CLONE_NEWCGROUP);
+  NSLAB_CONST(MS_RDONLY);
+  NSLAB_CONST(MS_NOSUID);
+  NSLAB_CONST(MS_NODEV);
+  NSLAB_CONST(MS_NOEXEC);
+  NSLAB_CONST(MS_REMOUNT);
+  NSLAB_CONST(MS_BIND);
+  NSLAB_CONST(MS_MOVE);
+  NSLAB_CONST(MS_REC);
+  NSLAB_CONST(MS_PRIVATE);
+  NSLAB_CONST(MS_SLAVE);
+  NSLAB_CONST(MS_SHARED);
+  NSLAB_CONST(MS_UNBINDABLE);
+  NSLAB_CONST(MS_STRICTATIME);
+  NSLAB_CONST(MS_RELATIME);
+  NSLAB_CONST(MNT_DETACH);
+  NSLAB_CONST(MNT_FORCE);
+  NSLAB_CONST(S_IFCHR);
+  NSLAB_CONST(S_IFBLK);
+#undef NSLAB_CONST
+  Napi::Object ops = Napi::Object::New(env);
+  ops.Set("wait", static_cast<int>(kWait));
+  ops.Set("sethostname", static_cast<int>(kSetHostname));
+  ops.Set("makePrivate", static_cast<int>(kMakePrivate));
+  ops.Set("mount", static_cast<int>(kMount));
+  ops.Set("umount", static_cast<int>(kUmount));
+  ops.Set("mkdir", static_cast<int>(kMkdir));
+  ops.Set("chroot", static_cast<int>(kChroot));
+  ops.Set("chdir", static_cast<int>(kChdir));
+  ops.Set("pivotRoot", static_cast<int>(kPivotRoot));
+  ops.Set("setns", static_cast<int>(kSetns));
+  ops.Set("unshare", static_cast<int>(kUnshare));
+  ops.Set("setgroups", static_cast<int>(kSetgroups));
+  ops.Set("setresgid", static_cast<int>(kSetresgid));
+  ops.Set("setresuid", static_cast<int>(kSetresuid));
+  ops.Set("fork", static_cast<int>(kFork));
+  ops.Set("writeFile", static_cast<int>(kWriteFile));
+  ops.Set("mknod", static_cast<int>(kMknod));
+  ops.Set("symlink", static_cast<int>(kSymlink));
+  ops.Set("pdeathsig", static_cast<int>(kPdeathsig));
+  ops.Set("setsid", static_cast<int>(kSetsid));
+  ops.Set("rmdir", static_cast<int>(kRmdir));
+  c.Set("ops", ops);
+  c.Set("stepExec", kStepExec);
+  c.Set("stepStdio", kStepStdio);
+  c.Set("stepSignals", kStepSignals);
+  return c;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("spawn", Napi::Function::New(env, Spawn, "spawn"));
+  exports.Set("watchExit", Napi::Function::New(env, WatchExit, "watchExit"));
+  exports.Set("mount", Napi::Function::New(env, Mount, "mount"));
+  exports.Set("umount", Napi::Function::New(env, Umount, "umount"));
+  exports.Set("msgget", Napi::Function::New(env, MsgGet, "msgget"));
+  exports.Set("msgRemove", Napi::Function::New(env, MsgRemove, "msgRemove"));
+  exports.Set("reclaimTerminal", Napi::Function::New(env, ReclaimTerminal, "reclaimTerminal"));
+  exports.Set("constants", Constants(env));
+  return exports;
+}
+
+}  // namespace
+}  // namespace nslab
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  return nslab::Init(env, exports);
+}
+NODE_API_MODULE(nslab, InitModule)

@@ -1,0 +1,7 @@
+#pragma once
+#include <napi.h>
+
+namespace nslab {
+Napi::Value Mount(const Napi::CallbackInfo& info);
+Napi::Value Umount(const Napi::CallbackInfo& info);
+}  // namespace nslab

@@ -1,0 +1,255 @@
+// Runs labs: probes their requirements, runs each step, evaluates its checks and always
+// unwinds the cleanup stack. Emits RunEvents for whoever renders them and returns results in
+// the shape of the JSON report.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CleanupStack, recoverAll } from './cleanup.js';
+import { runDir, runId } from './paths.js';
+import type {
+  Check,
+  CheckResult,
+  Lab,
+  LabResult,
+  Lang,
+  RunListener,
+  Status,
+  Step,
+  StepContext,
+  StepResult,
+  Transcript,
+} from './model.js';
+
+export interface RunOptions {
+  readonly lang: Lang;
+  readonly listener?: RunListener;
+  /** Aborted by SIGINT/SIGTERM (see interrupt.ts): the running step stops, cleanup runs. */
+  readonly signal?: AbortSignal;
+}
+
+/** Probe every requirement; the first unmet one is the reason the lab is skipped. */
+export async function checkRequirements(lab: Lab): Promise<{ ok: true } | { ok: false; reason: string; remedy?: string }> {
+  for (const req of lab.requirements) {
+    let r;
+    try {
+      r = await req.probe();
+    } catch (e) {
+      r = { ok: false, reason: `${req.description}: ${(e as Error).message}` };
+    }
+    if (!r.ok) {
+      const out: { ok: false; reason: string; remedy?: string } = { ok: false, reason: r.reason ?? req.description };
+      if (r.remedy !== undefined) out.remedy = r.remedy;
+      return out;
+    }
+  }
+  return { ok: true };
+}
+
+/** A check starts as a failure and passes only when its observation proves the claim. */
+export function evaluateCheck<S>(check: Check<S>, state: S): CheckResult {
+  try {
+    const o = check.evaluate(state);
+    if (o.skip !== undefined)
+      return { id: check.id, description: check.description, status: 'skipped', observed: o.observed, expected: o.expected, reason: o.skip };
+    return { id: check.id, description: check.description, status: o.pass === true ? 'passed' : 'failed', observed: o.observed, expected: o.expected };
+  } catch (e) {
+    return {
+      id: check.id,
+      description: check.description,
+      status: 'failed',
+      observed: `no observation (${(e as Error).message})`,
+      expected: 'an observation',
+    };
+  }
+}
+
+function stepStatus(checks: readonly CheckResult[], error?: string): Status {
+  if (error !== undefined || checks.some((c) => c.status === 'failed')) return 'failed';
+  if (checks.length > 0 && checks.every((c) => c.status === 'skipped')) return 'skipped';
+  return 'passed';
+}
+
+class Interrupted extends Error {
+  constructor() {
+    super('interrupted');
+    this.name = 'Interrupted';
+  }
+}
+
+function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Interrupted());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Interrupted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** The context handed to each step of one lab run. */
+export class LabContext {
+  readonly cleanup: CleanupStack;
+  private scratchDir: string | undefined;
+  constructor(
+    readonly lab: Lab,
+    readonly lang: Lang,
+    readonly signal: AbortSignal,
+    private readonly emit: RunListener,
+  ) {
+    this.cleanup = new CleanupStack(`${runId()}-${lab.id}`.replace(/^(\d+-\d+)-/, '$1_'));
+  }
+
+  scratch(): string {
+    if (!this.scratchDir) {
+      const dir = join(runDir(), `nslab-${this.lab.id}-${process.pid}`);
+      this.cleanup.push('remove', { path: dir }, `scratch directory ${dir}`);
+      mkdirSync(dir, { recursive: true, mode: 0o755 });
+      this.scratchDir = dir;
+    }
+    return this.scratchDir;
+  }
+
+  forStep(step: Step<unknown>, sink: { transcripts: Transcript[]; measurements: Record<string, unknown> }): StepContext {
+    const lab = this.lab;
+    return {
+      lang: this.lang,
+      cleanup: this.cleanup,
+      signal: this.signal,
+      scratch: () => this.scratch(),
+      transcript: (t) => {
+        sink.transcripts.push(t);
+        this.emit({ type: 'transcript', lab, step, transcript: t });
+      },
+      log: (line) => this.emit({ type: 'log', lab, step, line }),
+      progress: (fraction, label) => this.emit({ type: 'progress', lab, step, fraction, ...(label !== undefined ? { label } : {}) }),
+      measure: (name, value) => {
+        sink.measurements[name] = value;
+      },
+    };
+  }
+}
+
+export async function runLab(lab: Lab, opts: RunOptions): Promise<LabResult> {
+  const emit: RunListener = opts.listener ?? (() => undefined);
+  const signal = opts.signal ?? new AbortController().signal;
+  const started = Date.now();
+  emit({ type: 'lab-start', lab });
+
+  const req = await checkRequirements(lab);
+  if (!req.ok) {
+    emit({ type: 'lab-skipped', lab, reason: req.reason, ...(req.remedy !== undefined ? { remedy: req.remedy } : {}) });
+    const result: LabResult = {
+      id: lab.id,
+      title: lab.title[opts.lang],
+      status: 'skipped',
+      reason: req.reason,
+      ...(req.remedy !== undefined ? { remedy: req.remedy } : {}),
+      steps: [],
+      durationMs: Date.now() - started,
+    };
+    emit({ type: 'lab-end', lab, result });
+    return result;
+  }
+
+  recoverAll(); // what a crashed run left goes before we create anything
+  const ctx = new LabContext(lab, opts.lang, signal, emit);
+  const state: unknown = lab.init();
+  const steps: StepResult[] = [];
+  let blocked: string | undefined;
+
+  for (const [index, step] of (lab.steps as readonly Step<unknown>[]).entries()) {
+    const title = step.title[opts.lang];
+    if (blocked !== undefined) {
+      const checks: CheckResult[] = step.checks.map((c) => ({
+        id: c.id,
+        description: c.description,
+        status: 'skipped',
+        observed: 'not run',
+        expected: 'the step to run',
+        reason: blocked!,
+      }));
+      const result: StepResult = { id: step.id, title, status: 'skipped', checks };
+      steps.push(result);
+      emit({ type: 'step-end', lab, step, result });
+      continue;
+    }
+    emit({ type: 'step-start', lab, step, index });
+    const sink = { transcripts: [] as Transcript[], measurements: {} as Record<string, unknown> };
+    const t0 = Date.now();
+    let error: string | undefined;
+    try {
+      await abortable(step.run(ctx.forStep(step, sink), state), signal);
+    } catch (e) {
+      error = e instanceof Interrupted ? 'interrupted (SIGINT/SIGTERM): cleaned up and stopped' : (e as Error).message;
+    }
+    let checks: CheckResult[];
+    if (error === undefined) {
+      checks = step.checks.map((c) => evaluateCheck(c, state));
+    } else {
+      checks = step.checks.map((c) => ({
+        id: c.id,
+        description: c.description,
+        status: 'failed' as const,
+        observed: `the step failed: ${error}`,
+        expected: 'the step to complete',
+      }));
+      blocked = signal.aborted ? 'the run was interrupted' : `an earlier step (${step.id}) failed`;
+    }
+    const result: StepResult = {
+      id: step.id,
+      title,
+      status: stepStatus(checks, error),
+      checks,
+      ...(Object.keys(sink.measurements).length > 0 ? { measurements: sink.measurements } : {}),
+      transcripts: sink.transcripts,
+      ...(error !== undefined ? { error } : {}),
+      durationMs: Date.now() - t0,
+    };
+    steps.push(result);
+    emit({ type: 'step-end', lab, step, result });
+  }
+
+  // Cleanup is part of the lab: its result is a check like any other.
+  const unwind = ctx.cleanup.unwind();
+  for (const line of unwind.removed) emit({ type: 'cleanup', lab, line: `removed ${line}` });
+  for (const line of unwind.errors) emit({ type: 'cleanup', lab, line: `could not remove ${line}` });
+  if (unwind.errors.length > 0) {
+    const check: CheckResult = {
+      id: 'nothing-left',
+      description: 'Everything the lab created was removed.',
+      status: 'failed',
+      observed: unwind.errors.join('; '),
+      expected: 'no leftovers',
+    };
+    steps.push({ id: 'cleanup', title: opts.lang === 'zh' ? '清理' : 'Cleanup', status: 'failed', checks: [check] });
+  }
+
+  const anyFailed = steps.some((s) => s.status === 'failed');
+  const allSkipped = steps.length > 0 && steps.every((s) => s.status === 'skipped');
+  const result: LabResult = {
+    id: lab.id,
+    title: lab.title[opts.lang],
+    status: anyFailed ? 'failed' : allSkipped ? 'skipped' : 'passed',
+    ...(signal.aborted ? { reason: 'interrupted' } : {}),
+    steps,
+    durationMs: Date.now() - started,
+  };
+  emit({ type: 'lab-end', lab, result });
+  return result;
+}
+
+export async function runLabs(labs: readonly Lab[], opts: RunOptions) {
+  const results: LabResult[] = [];
+  for (const lab of labs) {
+    if (opts.signal?.aborted) break;
+    results.push(await runLab(lab, opts));
+  }
+  return results;
+}
