@@ -36,6 +36,7 @@ function undo(entry: Entry): string | undefined {
 export class CleanupStack {
   private readonly entries: Entry[] = [];
   private next = 1;
+  private closed = false;
   readonly file: string;
 
   constructor(name = runId()) {
@@ -49,6 +50,8 @@ export class CleanupStack {
 
   /** Record an object about to be created; returns the id to release it by. */
   push(kind: UndoKind, args: UndoArgs, label: string): number {
+    // A step still running after an interrupt must not create anything new.
+    if (this.closed) throw new Error(`not creating ${label}: the run is being cleaned up`);
     const entry: Entry = { id: this.next++, kind, args, label };
     this.write({ push: entry });
     this.entries.push(entry);
@@ -66,15 +69,16 @@ export class CleanupStack {
     if (i < 0) return undefined;
     const [entry] = this.entries.splice(i, 1);
     const err = undo(entry!);
-    this.write({ done: id });
+    if (!this.closed) this.write({ done: id });
     return err;
   }
 
   /** The object is gone by other means: forget it. */
   release(id: number): void {
     const i = this.entries.findIndex((e) => e.id === id);
-    if (i >= 0) this.entries.splice(i, 1);
-    this.write({ done: id });
+    if (i < 0) return;
+    this.entries.splice(i, 1);
+    if (!this.closed) this.write({ done: id });
   }
 
   get size(): number {
@@ -83,6 +87,7 @@ export class CleanupStack {
 
   /** Undo everything, newest first; errors are collected, never thrown. */
   unwind(): UnwindResult {
+    this.closed = true;
     const removed: string[] = [];
     const errors: string[] = [];
     while (this.entries.length > 0) {

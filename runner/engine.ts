@@ -163,6 +163,7 @@ export async function runLab(lab: Lab, opts: RunOptions): Promise<LabResult> {
   const state: unknown = lab.init();
   const steps: StepResult[] = [];
   let blocked: string | undefined;
+  let early: { removed: string[]; errors: string[] } | undefined;
 
   for (const [index, step] of (lab.steps as readonly Step<unknown>[]).entries()) {
     const title = step.title[opts.lang];
@@ -184,9 +185,15 @@ export async function runLab(lab: Lab, opts: RunOptions): Promise<LabResult> {
     const sink = { transcripts: [] as Transcript[], measurements: {} as Record<string, unknown> };
     const t0 = Date.now();
     let error: string | undefined;
+    const running = step.run(ctx.forStep(step, sink), state);
     try {
-      await abortable(step.run(ctx.forStep(step, sink), state), signal);
+      await abortable(running, signal);
     } catch (e) {
+      if (e instanceof Interrupted) {
+        // Remove what the step made (its processes die with it), then let it wind down.
+        early = ctx.cleanup.unwind();
+        await Promise.race([running.catch(() => undefined), new Promise((r) => setTimeout(r, 3000))]);
+      }
       error = e instanceof Interrupted ? 'interrupted (SIGINT/SIGTERM): cleaned up and stopped' : (e as Error).message;
     }
     let checks: CheckResult[];
@@ -217,7 +224,8 @@ export async function runLab(lab: Lab, opts: RunOptions): Promise<LabResult> {
   }
 
   // Cleanup is part of the lab: its result is a check like any other.
-  const unwind = ctx.cleanup.unwind();
+  const late = ctx.cleanup.unwind();
+  const unwind = { removed: [...(early?.removed ?? []), ...late.removed], errors: [...(early?.errors ?? []), ...late.errors] };
   for (const line of unwind.removed) emit({ type: 'cleanup', lab, line: `removed ${line}` });
   for (const line of unwind.errors) emit({ type: 'cleanup', lab, line: `could not remove ${line}` });
   if (unwind.errors.length > 0) {

@@ -225,7 +225,14 @@ int RunAction(const Plan& p, const Action& a) {
       fd = open("/dev/null", i == 0 ? O_RDONLY : O_WRONLY);
       if (fd < 0) ChildFail(p, kStepStdio, errno);
     }
-    if (fd >= 0 && fd != i && dup2(fd, i) < 0) ChildFail(p, kStepStdio, errno);
+    if (fd >= 0 && fd != i) {
+      if (dup2(fd, i) < 0) ChildFail(p, kStepStdio, errno);
+    } else if (p.stdio_mode[i] == kInherit || fd == i) {
+      // The parent's own stdio may be close-on-exec (Node can open it so): keep it open.
+      int flags = fcntl(i, F_GETFD);
+      if (flags >= 0 && (flags & FD_CLOEXEC) && fcntl(i, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+        ChildFail(p, kStepStdio, errno);
+    }
   }
 
   for (size_t i = 0; i < p.actions.size(); i++) {

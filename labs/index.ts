@@ -1,0 +1,60 @@
+// The ordered registry of every lab of the catalogue (../shared/LABS.md). A lab that is not
+// built yet is listed as planned and is never reported as passing.
+import type { Lab, PlannedLab } from '../runner/model.js';
+import { lab as uts } from './01-uts/index.js';
+
+const planned = (id: string, en: string, zh: string): PlannedLab => ({ id, title: { en, zh }, planned: true });
+
+export const registry: readonly (Lab | PlannedLab)[] = [
+  uts,
+  planned('02-ipc', 'IPC namespace: System V queues of its own', 'IPC namespace:独立的 System V 消息队列'),
+  planned('03-pid', 'PID namespace: PID 1 inside', 'PID namespace:容器里的 1 号进程'),
+  planned('04-mount', 'Mount namespace and a fresh /proc', 'Mount namespace 与新的 /proc'),
+  planned('05-rootfs', 'A home-made image: rootfs, chroot and pivot_root', '山寨镜像:rootfs、chroot 与 pivot_root'),
+  planned('06-ns-files', 'Namespace files and setns()', 'namespace 文件与 setns()'),
+  planned('07-user-namespace', 'User namespace: root inside, nobody outside', 'User namespace:里面是 root,外面是普通用户'),
+  planned('08-network', 'Network namespace, veth and a bridge', 'Network namespace、veth 与网桥'),
+  planned('09-cgroups', 'cgroups: cpu, cpuset, memory, blkio, freezer', 'cgroups:cpu、cpuset、memory、blkio、freezer'),
+  planned('10-cgroup-v2', 'cgroup v2: the unified hierarchy', 'cgroup v2:统一层级'),
+  planned('11-aufs', 'Union mounts: copy-up, whiteouts, opaque directories', '联合挂载:写时复制、whiteout 与不透明目录'),
+  planned('12-devicemapper', 'Device-mapper thin pool and snapshots', 'Device-mapper 精简池与快照'),
+];
+
+export function isPlanned(l: Lab | PlannedLab): l is PlannedLab {
+  return (l as PlannedLab).planned === true;
+}
+
+export function labIds(): string[] {
+  return registry.map((l) => l.id);
+}
+
+/** Find a lab by id, by its number ("1", "01") or by its name ("uts"). */
+export function findLab(query: string): Lab | PlannedLab | undefined {
+  const q = query.trim().toLowerCase();
+  return registry.find((l) => {
+    const [num, ...rest] = l.id.split('-');
+    return l.id === q || num === q.padStart(2, '0') || rest.join('-') === q;
+  });
+}
+
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length]![b.length]!;
+}
+
+/** The id closest to a mistyped one. */
+export function nearestId(query: string): string {
+  const q = query.toLowerCase();
+  let best = registry[0]!.id;
+  let bestD = Infinity;
+  for (const l of registry) {
+    const name = l.id.slice(3);
+    const d = Math.min(distance(q, l.id), distance(q, name));
+    if (d < bestD) [best, bestD] = [l.id, d];
+  }
+  return best;
+}

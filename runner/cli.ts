@@ -1,0 +1,319 @@
+// The nslab command line: list, run, verify, doctor, shell, clean (and the guided tour).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { findLab, isPlanned, nearestId, registry } from '../labs/index.js';
+import { recoverAll, CleanupStack, removeRunDirIfEmpty } from './cleanup.js';
+import { checkRequirements, LabContext, runLab } from './engine.js';
+import { cgroupMode, hostInfo, version } from './host.js';
+import { exitCodeFor, onInterrupt } from './interrupt.js';
+import { isRoot } from './requirements.js';
+import { humanListener, isReporterName, render, summaryLine, REPORTERS, type ReporterName } from './report/index.js';
+import { mountsUnder, undoers } from './undo.js';
+import { runDir } from './paths.js';
+import type { Lab, LabResult, Lang, PlannedLab, Report, RunListener } from './model.js';
+
+/** A mistake in how nslab was called: one sentence, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string, readonly exitCode = 2) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+interface Options {
+  lang: Lang;
+  reporter: ReporterName;
+  all: boolean;
+  help: boolean;
+  version: boolean;
+  positional: string[];
+}
+
+const HELP: Record<string, string> = {
+  main: `nslab ${version()} — replay the kernel experiments under Docker on your own kernel
+
+Usage:
+  nslab                      guided walkthrough (the same as nslab tour)
+  nslab list                 the labs and whether they are available
+  nslab run <lab...>         run labs with explanations, commands and checks
+  nslab verify [<lab...>|--all] [--reporter human|json|tap|junit]
+                             CI mode: checks only; exit 1 if any check failed
+  nslab doctor               can each lab run here, and if not, why
+  nslab shell <lab>          a shell inside the lab's container (torn down on exit)
+  nslab clean                remove what an interrupted or crashed run left behind
+
+Options:
+  --lang en|zh               language of explanations (default from LANG)
+  -h, --help                 help for a command (nslab run --help)
+  -V, --version              print the version
+
+Labs are named by id (01-uts), number (1) or name (uts). Most need root: sudo npx nslab run 01-uts`,
+  list: 'nslab list — show every lab of the catalogue, in order, and whether this version has it.',
+  run: `nslab run <lab...> [--lang en|zh]
+Runs each lab step by step: what the step shows (in English or Chinese), the article's
+command beside today's equivalent, the commands run and their real output, and the checks
+(observed vs expected). Exit status: 0 all checks passed, 1 a check failed, 4 a lab was skipped.`,
+  verify: `nslab verify [<lab...>|--all] [--reporter human|json|tap|junit]
+Runs the labs without prose and reports every check. Skipped labs are listed with the reason.
+Exit status: 0 no check failed, 1 a check failed, 2 bad usage.`,
+  doctor: 'nslab doctor — for every lab, whether it can run on this machine, and if not, why and what to do.',
+  shell: `nslab shell <lab>
+Builds the lab's container and starts an interactive shell inside it, the way the article
+always ends in /bin/bash. Everything is removed when the shell exits.`,
+  clean: 'nslab clean — remove mounts, processes, queues and directories that an interrupted or crashed run left behind.',
+  tour: 'nslab tour [lab] — the guided walkthrough.',
+};
+
+function defaultLang(): Lang {
+  const env = process.env.LC_ALL || process.env.LC_MESSAGES || process.env.LANG || '';
+  return env.toLowerCase().startsWith('zh') ? 'zh' : 'en';
+}
+
+export function parseArgs(argv: readonly string[]): Options {
+  const o: Options = { lang: defaultLang(), reporter: 'human', all: false, help: false, version: false, positional: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value.`);
+      return v;
+    };
+    switch (flag) {
+      case '--lang': {
+        const v = value();
+        if (v !== 'en' && v !== 'zh') throw new UsageError(`--lang takes en or zh, not "${v}".`);
+        o.lang = v;
+        break;
+      }
+      case '--reporter': {
+        const v = value();
+        if (!isReporterName(v)) throw new UsageError(`Unknown reporter "${v}": use one of ${REPORTERS.join(', ')}.`);
+        o.reporter = v;
+        break;
+      }
+      case '--all':
+        o.all = true;
+        break;
+      case '-h':
+      case '--help':
+        o.help = true;
+        break;
+      case '-V':
+      case '--version':
+        o.version = true;
+        break;
+      default:
+        if (flag.startsWith('-')) throw new UsageError(`Unknown option ${flag}: see nslab --help.`);
+        o.positional.push(a);
+    }
+  }
+  return o;
+}
+
+/** Resolve lab names; an unknown one is a usage error that suggests the nearest id. */
+export function resolveLabs(names: readonly string[]): (Lab | PlannedLab)[] {
+  return names.map((n) => {
+    const lab = findLab(n);
+    if (!lab) throw new UsageError(`There is no lab "${n}"; did you mean ${nearestId(n)}? (nslab list shows them all)`);
+    return lab;
+  });
+}
+
+function implemented(labs: readonly (Lab | PlannedLab)[], command: string): Lab[] {
+  const planned = labs.filter(isPlanned);
+  if (planned.length > 0 && command !== 'verify') {
+    throw new UsageError(`Lab ${planned.map((l) => l.id).join(', ')} is not yet available in nslab ${version()}; nslab list shows which labs are.`, 4);
+  }
+  return labs.filter((l): l is Lab => !isPlanned(l));
+}
+
+function requireRoot(labs: readonly (Lab | PlannedLab)[], command: string, names: readonly string[]): void {
+  const needs = labs.filter((l) => !isPlanned(l) && l.requirements.some((r) => r.id === 'root'));
+  if (needs.length > 0 && !isRoot()) {
+    throw new UsageError(
+      `nslab ${command} ${needs.map((l) => l.id).join(' ')} needs root to create namespaces and mounts: run it with sudo (sudo npx nslab ${command} ${names.join(' ')}).`,
+      1,
+    );
+  }
+}
+
+function plannedResult(l: PlannedLab, lang: Lang): LabResult {
+  return { id: l.id, title: l.title[lang], status: 'skipped', reason: 'not yet available in this version of nslab', steps: [] };
+}
+
+type Out = (s: string) => void;
+
+async function runMany(labs: readonly (Lab | PlannedLab)[], o: Options, listener: RunListener, out: Out): Promise<{ report: Report; interrupted?: NodeJS.Signals }> {
+  const interrupt = onInterrupt((line) => process.stderr.write(`\n${line}\n`));
+  const results: LabResult[] = [];
+  try {
+    for (const l of labs) {
+      if (interrupt.signal.aborted) break;
+      if (isPlanned(l)) {
+        const r = plannedResult(l, o.lang);
+        listener({ type: 'lab-skipped', lab: l as unknown as Lab, reason: r.reason! });
+        results.push(r);
+        continue;
+      }
+      results.push(await runLab(l, { lang: o.lang, listener, signal: interrupt.signal }));
+    }
+  } finally {
+    interrupt.dispose();
+  }
+  void out;
+  const received = interrupt.received();
+  return { report: { nslab: version(), host: hostInfo(), labs: results }, ...(received ? { interrupted: received } : {}) };
+}
+
+function listCommand(o: Options, out: Out): number {
+  for (const l of registry) {
+    const state = isPlanned(l) ? 'not yet available' : 'available';
+    out(`${l.id.padEnd(20)} ${l.title[o.lang].padEnd(52)} ${state}`);
+  }
+  return 0;
+}
+
+async function runCommand(o: Options, out: Out): Promise<number> {
+  if (o.positional.length === 0) throw new UsageError('nslab run needs a lab, e.g. nslab run 01-uts (nslab list shows them all).');
+  const labs = implemented(resolveLabs(o.positional), 'run');
+  requireRoot(labs, 'run', o.positional);
+  const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const { report, interrupted } = await runMany(labs, o, humanListener({ lang: o.lang, out, color, prose: true }), out);
+  out('');
+  out(summaryLine(report));
+  if (interrupted) return exitCodeFor(interrupted);
+  if (report.labs.some((l) => l.status === 'failed')) return 1;
+  if (report.labs.some((l) => l.status === 'skipped')) return 4;
+  return 0;
+}
+
+async function verifyCommand(o: Options, out: Out): Promise<number> {
+  if (o.positional.length === 0 && !o.all) throw new UsageError('nslab verify needs labs or --all, e.g. nslab verify --all --reporter tap.');
+  const labs = o.all ? [...registry] : resolveLabs(o.positional);
+  requireRoot(labs, 'verify', o.all ? ['--all'] : o.positional);
+  const human = o.reporter === 'human';
+  const color = human && process.stdout.isTTY === true && !process.env.NO_COLOR;
+  // Machine reporters keep stdout for the document; progress goes nowhere.
+  const listener = human ? humanListener({ lang: o.lang, out, color, prose: false }) : () => undefined;
+  const { report, interrupted } = await runMany(labs, o, listener, out);
+  if (human) out(summaryLine(report));
+  else out(render(o.reporter as Exclude<ReporterName, 'human'>, report).replace(/\n$/, ''));
+  if (interrupted) return exitCodeFor(interrupted);
+  return report.labs.some((l) => l.status === 'failed') ? 1 : 0;
+}
+
+async function doctorCommand(o: Options, out: Out): Promise<number> {
+  out(`nslab ${version()} on Linux ${hostInfo().kernel} (${process.arch}), cgroup: ${cgroupMode()}, running as ${isRoot() ? 'root' : `uid ${process.geteuid?.()}`}`);
+  for (const l of registry) {
+    if (isPlanned(l)) {
+      out(`- ${l.id.padEnd(20)} not yet available in this version`);
+      continue;
+    }
+    const r = await checkRequirements(l);
+    if (r.ok) out(`✓ ${l.id.padEnd(20)} ready`);
+    else out(`✗ ${l.id.padEnd(20)} ${r.reason}${r.remedy ? ` — ${r.remedy}` : ''}`);
+  }
+  return 0;
+}
+
+/** Objects with the nslab prefix that no journal accounts for (a safety net for clean). */
+function strayMounts(): string[] {
+  return existsSync(runDir()) ? mountsUnder(runDir()) : [];
+}
+
+function cleanCommand(_o: Options, out: Out): number {
+  if (!isRoot()) throw new UsageError('nslab clean removes mounts and processes a run left behind and needs root: sudo npx nslab clean.', 1);
+  const r = recoverAll();
+  const mounts = strayMounts();
+  for (const m of mounts) undoers.umount!({ path: m });
+  for (const dir of existsSync(runDir()) ? readdirSync(runDir()).filter((d) => d.startsWith('nslab-')) : []) {
+    undoers.remove!({ path: `${runDir()}/${dir}` });
+    r.removed.push(`scratch directory ${runDir()}/${dir}`);
+  }
+  removeRunDirIfEmpty();
+  for (const line of r.removed) out(`removed ${line}`);
+  for (const m of mounts) out(`unmounted ${m}`);
+  for (const line of r.errors) out(`could not remove ${line}`);
+  if (r.removed.length === 0 && mounts.length === 0 && r.errors.length === 0) out('nothing to clean: no run left anything behind');
+  return r.errors.length > 0 ? 1 : 0;
+}
+
+async function shellCommand(o: Options, out: Out): Promise<number> {
+  if (o.positional.length !== 1) throw new UsageError('nslab shell takes exactly one lab, e.g. nslab shell 01-uts.');
+  const [lab] = implemented(resolveLabs(o.positional), 'shell');
+  requireRoot([lab!], 'shell', o.positional);
+  if (!lab!.shell) throw new UsageError(`Lab ${lab!.id} builds no container to open a shell in.`, 4);
+  const req = await checkRequirements(lab!);
+  if (!req.ok) throw new UsageError(`Lab ${lab!.id} cannot run here: ${req.reason}${req.remedy ? `; ${req.remedy}` : ''}.`, 4);
+  recoverAll();
+  const interrupt = onInterrupt(() => undefined); // Ctrl-C belongs to the shell; we clean up after it
+  const ctx = new LabContext(lab!, o.lang, interrupt.signal, () => undefined);
+  const step = lab!.steps[0]!;
+  out(`nslab: a shell inside the ${lab!.id} container; exit to tear it down.`);
+  let code = 0;
+  try {
+    code = await lab!.shell.open(ctx.forStep(step, { transcripts: [], measurements: {} }), lab!.init());
+  } finally {
+    const r = ctx.cleanup.unwind();
+    interrupt.dispose();
+    for (const e of r.errors) out(`could not remove ${e}`);
+    out(`nslab: ${lab!.id} container removed.`);
+  }
+  return code;
+}
+
+async function tourCommand(o: Options, out: Out): Promise<number> {
+  out(HELP.main!);
+  out('');
+  return listCommand(o, out);
+}
+
+export async function main(argv: readonly string[], out: Out = (s) => process.stdout.write(`${s}\n`)): Promise<number> {
+  try {
+    const o = parseArgs(argv);
+    const command = o.positional.shift() ?? 'tour';
+    if (o.version) {
+      out(version());
+      return 0;
+    }
+    if (o.help) {
+      out(HELP[command] ?? HELP.main!);
+      return 0;
+    }
+    if (command === 'help') {
+      out(HELP[o.positional[0] ?? 'main'] ?? HELP.main!);
+      return 0;
+    }
+    switch (command) {
+      case 'list':
+        return listCommand(o, out);
+      case 'run':
+        return await runCommand(o, out);
+      case 'verify':
+        return await verifyCommand(o, out);
+      case 'doctor':
+        return await doctorCommand(o, out);
+      case 'clean':
+        return cleanCommand(o, out);
+      case 'shell':
+        return await shellCommand(o, out);
+      case 'tour':
+        return await tourCommand(o, out);
+      default: {
+        const lab = findLab(command);
+        if (lab) throw new UsageError(`Unknown command "${command}"; to run that lab: nslab run ${lab.id}.`);
+        throw new UsageError(`Unknown command "${command}": use list, run, verify, doctor, shell or clean (nslab --help).`);
+      }
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`nslab: ${e.message}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`nslab: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+void CleanupStack;
+void readFileSync;

@@ -1,0 +1,192 @@
+// Shared test helpers: run the real CLI, and snapshot what a lab could leave on the host.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Report } from '../runner/model.js';
+
+export const repoRoot = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+})();
+
+export const cli = join(repoRoot, 'bin', 'nslab.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `nslab ...` as a separate process, as a user would. */
+export function nslab(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; input?: string; uid?: number; gid?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], {
+      env: { ...process.env, NO_COLOR: '1', ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+      ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** `nslab verify <labs> --reporter json`, parsed. */
+export async function verifyJson(labs: readonly string[]): Promise<{ result: CliResult; report: Report }> {
+  const result = await nslab(['verify', ...labs, '--reporter', 'json']);
+  let report: Report;
+  try {
+    report = JSON.parse(result.stdout) as Report;
+  } catch {
+    throw new Error(`verify printed no JSON (exit ${result.code}): ${result.stdout}\n${result.stderr}`);
+  }
+  return { result, report };
+}
+
+/** Every check of a report that did not pass, as readable lines (empty when all passed). */
+export function notPassed(report: Report): string[] {
+  const out: string[] = [];
+  for (const lab of report.labs) {
+    if (lab.status === 'skipped') out.push(`${lab.id} skipped: ${lab.reason}`);
+    for (const step of lab.steps)
+      for (const c of step.checks)
+        if (c.status !== 'passed') out.push(`${lab.id}/${step.id}/${c.id} ${c.status}: observed ${c.observed}; expected ${c.expected}${c.reason ? ` (${c.reason})` : ''}${step.error ? ` [${step.error}]` : ''}`);
+  }
+  return out;
+}
+
+function tryRead(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function tryList(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
+}
+
+function findNamed(dir: string, pattern: RegExp, depth: number): string[] {
+  if (depth < 0) return [];
+  const out: string[] = [];
+  for (const name of tryList(dir)) {
+    const p = join(dir, name);
+    let isDir = false;
+    try {
+      isDir = readdirSync(p) !== undefined;
+    } catch {
+      isDir = false;
+    }
+    if (pattern.test(name)) out.push(p);
+    if (isDir) out.push(...findNamed(p, pattern, depth - 1));
+  }
+  return out;
+}
+
+/** Processes whose command line mentions nslab's programs, other than this test run's own. */
+function nslabProcesses(): string[] {
+  const out: string[] = [];
+  for (const pid of tryList('/proc').filter((p) => /^\d+$/.test(p))) {
+    const cmd = tryRead(`/proc/${pid}/cmdline`).replace(/\0/g, ' ').trim();
+    if (/nslab-probe|nslab-workload/.test(cmd)) out.push(`${pid} ${cmd}`);
+  }
+  return out;
+}
+
+export interface HostSnapshot {
+  hostname: string;
+  mountinfo: string;
+  links: string[];
+  netns: string[];
+  etcNetns: string[];
+  cgroups: string[];
+  loops: string[];
+  dm: string[];
+  sysvipc: Record<string, string>;
+  processes: string[];
+  runDir: boolean;
+}
+
+/** What a lab must leave exactly as it found it. */
+export function hostSnapshot(): HostSnapshot {
+  let links: string[] = [];
+  try {
+    links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.split(':')[1]?.trim() ?? '')
+      .filter(Boolean)
+      .sort();
+  } catch {
+    links = tryList('/sys/class/net');
+  }
+  const ipc: Record<string, string> = {};
+  for (const kind of ['msg', 'sem', 'shm'])
+    ipc[kind] = tryRead(`/proc/sysvipc/${kind}`)
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/).slice(0, 2).join(' '))
+      .filter(Boolean)
+      .sort()
+      .join('\n');
+  return {
+    hostname: hostname(),
+    mountinfo: tryRead('/proc/self/mountinfo'),
+    links,
+    netns: tryList('/run/netns'),
+    etcNetns: tryList('/etc/netns'),
+    cgroups: findNamed('/sys/fs/cgroup', /nslab/, 3),
+    loops: tryList('/sys/block')
+      .filter((d) => d.startsWith('loop'))
+      .map((d) => `${d} ${tryRead(`/sys/block/${d}/loop/backing_file`).trim()}`)
+      .filter((l) => !l.endsWith(' ')),
+    dm: tryList('/sys/block')
+      .filter((d) => d.startsWith('dm-'))
+      .map((d) => tryRead(`/sys/block/${d}/dm/name`).trim()),
+    sysvipc: ipc,
+    processes: nslabProcesses(),
+    runDir: existsSync(process.env.NSLAB_RUN_DIR ?? '/run/nslab'),
+  };
+}
+
+/** Wait until `pred` holds (polling), or fail with `what`. */
+export async function eventually(pred: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Start `nslab run <lab>`, send `signal` once `marker` appears on stdout, collect the end. */
+export function interruptRun(lab: string, marker: RegExp, signal: NodeJS.Signals = 'SIGINT'): Promise<CliResult & { sent: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, 'run', lab], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      if (!sent && marker.test(stdout)) {
+        sent = true;
+        child.kill(signal);
+      }
+    });
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code, sig) => resolve({ code, signal: sig, stdout, stderr, sent }));
+  });
+}
