@@ -192,7 +192,9 @@ export async function runLab(lab: Lab, opts: RunOptions): Promise<LabResult> {
       if (e instanceof Interrupted) {
         // Remove what the step made (its processes die with it), then let it wind down.
         early = ctx.cleanup.unwind();
-        await Promise.race([running.catch(() => undefined), new Promise((r) => setTimeout(r, 3000))]);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([running.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 3000)))]);
+        clearTimeout(timer);
       }
       error = e instanceof Interrupted ? 'interrupted (SIGINT/SIGTERM): cleaned up and stopped' : (e as Error).message;
     }

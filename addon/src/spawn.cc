@@ -242,7 +242,19 @@ int RunAction(const Plan& p, const Action& a) {
   ChildFail(p, kStepExec, errno);
 }
 
+int ChildEntry(void* arg) { ChildMain(*static_cast<const Plan*>(arg)); }
+
 // ---------------------------------------------------------------- parent side
+
+constexpr size_t kChildStack = 256 * 1024;
+
+/** A child may share our memory (CLONE_VM|CLONE_VFORK) unless it must outlive a wait for us
+ *  (a wait action would deadlock: we sleep until it execs) or forks a long-lived middle. */
+bool ShareMemory(const Plan& p) {
+  for (const Action& a : p.actions)
+    if (a.op == kWait || a.op == kFork) return false;
+  return true;
+}
 
 std::string OptString(const Napi::Object& o, const char* key) {
   Napi::Value v = o.Get(key);
@@ -378,9 +390,19 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  long pid = syscall(SYS_clone, plan.flags | SIGCHLD, nullptr, nullptr, nullptr, 0);
-  if (pid == 0) ChildMain(plan);
-  int clone_errno = errno;
+  long pid;
+  int clone_errno = 0;
+  if (ShareMemory(plan)) {
+    // Like posix_spawn(): the child borrows our memory on its own stack and we sleep until
+    // it has exec'd (or failed), so nothing of Node's address space is copied.
+    std::vector<char> stack(kChildStack);
+    pid = clone(ChildEntry, stack.data() + stack.size(), static_cast<int>(plan.flags | CLONE_VM | CLONE_VFORK | SIGCHLD), &plan);
+    clone_errno = errno;
+  } else {
+    pid = syscall(SYS_clone, plan.flags | SIGCHLD, nullptr, nullptr, nullptr, 0);
+    if (pid == 0) ChildMain(plan);
+    clone_errno = errno;
+  }
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (pid < 0) throw SystemError(env, clone_errno, "clone");
 

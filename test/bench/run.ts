@@ -1,0 +1,60 @@
+// npm run bench: speed figures (printed, never asserted by the tests).
+import { spawn as cpSpawn } from 'node:child_process';
+import { run } from '../../addon/index.js';
+import { isRoot } from '../../runner/requirements.js';
+
+interface Figure {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly note?: string;
+}
+
+async function timePerRun(n: number, once: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 5; i++) await once(); // warm up
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await once();
+  return (performance.now() - t0) / n;
+}
+
+function cp(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const c = cpSpawn(cmd, args, { stdio: 'ignore' });
+    c.on('error', reject);
+    c.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited ${code}`))));
+  });
+}
+
+/** The addon's spawn (new uts+ipc+pid+mnt namespaces, exec /bin/true) against unshare(1). */
+export async function benchSpawn(n = 200): Promise<Figure[]> {
+  const addon = await timePerRun(n, () =>
+    run({ namespaces: ['uts', 'ipc', 'pid', 'mnt'], argv: ['/bin/true'], stdio: ['null', 'null', 'null'] }),
+  );
+  const unshare = await timePerRun(n, () => cp('unshare', ['--fork', '--pid', '--mount', '--uts', '--ipc', '/bin/true']));
+  return [
+    { name: 'addon spawn (uts+ipc+pid+mnt, exec /bin/true)', value: addon, unit: 'ms/spawn' },
+    { name: 'unshare --fork --pid --mount --uts --ipc /bin/true', value: unshare, unit: 'ms/spawn' },
+    { name: 'ratio addon / unshare(1)', value: addon / unshare, unit: '×', note: 'target ≤ 0.5' },
+  ];
+}
+
+type Bench = (() => Promise<Figure[]>) & { needsRoot?: boolean };
+
+const benches: Record<string, Bench> = { spawn: Object.assign(() => benchSpawn(), { needsRoot: true }) };
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  for (const [name, bench] of Object.entries(benches)) {
+    if (only.length > 0 && !only.includes(name)) continue;
+    if (bench.needsRoot && !isRoot()) {
+      console.log(`${name}: skipped (needs root)`);
+      continue;
+    }
+    for (const f of await bench()) {
+      const v = f.value >= 100 ? f.value.toFixed(0) : f.value.toFixed(2);
+      console.log(`${f.name.padEnd(56)} ${v.padStart(8)} ${f.unit}${f.note ? `   (${f.note})` : ''}`);
+    }
+  }
+}
+
+await main();
