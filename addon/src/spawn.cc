@@ -200,6 +200,24 @@ int RunAction(const Plan& p, const Action& a) {
   }
 }
 
+/** Close every inherited fd but stdio, the error pipe and the sync pipe: a child that waits
+ *  for us must not hold the ends of other pipes open (they would never see EOF). */
+void CloseOtherFds(const Plan& p) {
+  unsigned int keep[2] = {static_cast<unsigned int>(p.err_w),
+                          static_cast<unsigned int>(p.sync_r < 0 ? p.err_w : p.sync_r)};
+  if (keep[0] > keep[1]) {
+    unsigned int t = keep[0];
+    keep[0] = keep[1];
+    keep[1] = t;
+  }
+  unsigned int from = 3;
+  for (unsigned int k : keep) {
+    if (k > from) syscall(SYS_close_range, from, k - 1, 0);
+    if (k + 1 > from) from = k + 1;
+  }
+  syscall(SYS_close_range, from, ~0U, 0);  // ENOSYS before Linux 5.9: exec's CLOEXEC still applies
+}
+
 [[noreturn]] void ChildMain(const Plan& p) {
   // Signal dispositions: Node ignores SIGPIPE and handles others; an ignored signal would
   // stay ignored across execve(), so every disposition goes back to the default.
@@ -234,6 +252,8 @@ int RunAction(const Plan& p, const Action& a) {
         ChildFail(p, kStepStdio, errno);
     }
   }
+
+  CloseOtherFds(p);
 
   for (size_t i = 0; i < p.actions.size(); i++) {
     if (RunAction(p, p.actions[i]) < 0) ChildFail(p, static_cast<int>(i), errno);
