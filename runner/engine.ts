@@ -136,71 +136,104 @@ export class LabContext {
   }
 }
 
-export async function runLab(lab: Lab, opts: RunOptions): Promise<LabResult> {
-  const emit: RunListener = opts.listener ?? (() => undefined);
-  const signal = opts.signal ?? new AbortController().signal;
-  const started = Date.now();
-  emit({ type: 'lab-start', lab });
+/** What `LabSession.start()` found: the lab can run, or it is skipped (with its final result). */
+export type SessionStart = { ok: true } | { ok: false; reason: string; remedy?: string; result: LabResult };
 
-  const req = await checkRequirements(lab);
-  if (!req.ok) {
-    emit({ type: 'lab-skipped', lab, reason: req.reason, ...(req.remedy !== undefined ? { remedy: req.remedy } : {}) });
-    const result: LabResult = {
-      id: lab.id,
-      title: lab.title[opts.lang],
-      status: 'skipped',
-      reason: req.reason,
-      ...(req.remedy !== undefined ? { remedy: req.remedy } : {}),
-      steps: [],
-      durationMs: Date.now() - started,
-    };
-    emit({ type: 'lab-end', lab, result });
-    return result;
+/**
+ * One run of one lab, a step at a time: `start()` probes the requirements and removes what a
+ * crashed run left, `runStep(i)` runs step i and evaluates its checks, `finish()` unwinds the
+ * cleanup stack and reports the lab. `runLab` is start + every step in order + finish; the TUI
+ * drives the same calls one key press at a time. After a failed or interrupted step, later
+ * steps are reported skipped ("an earlier step failed"); a session is used once.
+ */
+export class LabSession {
+  private readonly emit: RunListener;
+  private readonly signal: AbortSignal;
+  private readonly started = Date.now();
+  private ctx: LabContext | undefined;
+  private state: unknown;
+  private blocked: string | undefined;
+  private early: { removed: string[]; errors: string[] } | undefined;
+  private skipped: LabResult | undefined;
+  private finished: LabResult | undefined;
+  /** Results by step index, as steps run (a step run again replaces its result). */
+  readonly results: (StepResult | undefined)[] = [];
+
+  constructor(
+    readonly lab: Lab,
+    private readonly opts: RunOptions,
+  ) {
+    this.emit = opts.listener ?? (() => undefined);
+    this.signal = opts.signal ?? new AbortController().signal;
   }
 
-  recoverAll(); // what a crashed run left goes before we create anything
-  const ctx = new LabContext(lab, opts.lang, signal, emit);
-  const state: unknown = lab.init();
-  const steps: StepResult[] = [];
-  let blocked: string | undefined;
-  let early: { removed: string[]; errors: string[] } | undefined;
+  /** Probe the requirements; when met, remove what crashed runs left and create the lab's state. */
+  async start(): Promise<SessionStart> {
+    const { lab, emit, opts } = this;
+    emit({ type: 'lab-start', lab });
+    const req = await checkRequirements(lab);
+    if (!req.ok) {
+      emit({ type: 'lab-skipped', lab, reason: req.reason, ...(req.remedy !== undefined ? { remedy: req.remedy } : {}) });
+      const result: LabResult = {
+        id: lab.id,
+        title: lab.title[opts.lang],
+        status: 'skipped',
+        reason: req.reason,
+        ...(req.remedy !== undefined ? { remedy: req.remedy } : {}),
+        steps: [],
+        durationMs: Date.now() - this.started,
+      };
+      emit({ type: 'lab-end', lab, result });
+      this.skipped = result;
+      return { ...req, result };
+    }
+    recoverAll(); // what a crashed run left goes before we create anything
+    this.ctx = new LabContext(lab, opts.lang, this.signal, emit);
+    this.state = lab.init();
+    return { ok: true };
+  }
 
-  for (const [index, step] of (lab.steps as readonly Step<unknown>[]).entries()) {
+  /** Run step `index` (after start() said ok) and evaluate its checks. */
+  async runStep(index: number): Promise<StepResult> {
+    const { lab, emit, opts, signal } = this;
+    const ctx = this.ctx;
+    if (!ctx || this.finished) throw new Error(`lab ${lab.id}: runStep(${index}) outside a started, unfinished session`);
+    const step = (lab.steps as readonly Step<unknown>[])[index];
+    if (!step) throw new Error(`lab ${lab.id} has no step ${index}`);
     const title = step.title[opts.lang];
-    if (blocked !== undefined) {
+    if (this.blocked !== undefined) {
+      const reason = this.blocked;
       const checks: CheckResult[] = step.checks.map((c) => ({
         id: c.id,
         description: c.description,
         status: 'skipped',
         observed: 'not run',
         expected: 'the step to run',
-        reason: blocked!,
+        reason,
       }));
       const result: StepResult = { id: step.id, title, status: 'skipped', checks };
-      steps.push(result);
+      this.results[index] = result;
       emit({ type: 'step-end', lab, step, result });
-      continue;
+      return result;
     }
     emit({ type: 'step-start', lab, step, index });
     const sink = { transcripts: [] as Transcript[], measurements: {} as Record<string, unknown> };
     const t0 = Date.now();
     let error: string | undefined;
-    const running = step.run(ctx.forStep(step, sink), state);
+    const running = step.run(ctx.forStep(step, sink), this.state);
     try {
       await abortable(running, signal);
     } catch (e) {
       if (e instanceof Interrupted) {
         // Remove what the step made (its processes die with it), then let it wind down.
-        early = ctx.cleanup.unwind();
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([running.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 3000)))]);
-        clearTimeout(timer);
+        this.early = ctx.cleanup.unwind();
+        await Promise.race([running.catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
       }
       error = e instanceof Interrupted ? 'interrupted (SIGINT/SIGTERM): cleaned up and stopped' : (e as Error).message;
     }
     let checks: CheckResult[];
     if (error === undefined) {
-      checks = step.checks.map((c) => evaluateCheck(c, state));
+      checks = step.checks.map((c) => evaluateCheck(c, this.state));
     } else {
       checks = step.checks.map((c) => ({
         id: c.id,
@@ -209,7 +242,7 @@ export async function runLab(lab: Lab, opts: RunOptions): Promise<LabResult> {
         observed: `the step failed: ${error}`,
         expected: 'the step to complete',
       }));
-      blocked = signal.aborted ? 'the run was interrupted' : `an earlier step (${step.id}) failed`;
+      this.blocked = signal.aborted ? 'the run was interrupted' : `an earlier step (${step.id}) failed`;
     }
     const result: StepResult = {
       id: step.id,
@@ -221,38 +254,65 @@ export async function runLab(lab: Lab, opts: RunOptions): Promise<LabResult> {
       ...(error !== undefined ? { error } : {}),
       durationMs: Date.now() - t0,
     };
-    steps.push(result);
+    this.results[index] = result;
     emit({ type: 'step-end', lab, step, result });
+    return result;
   }
 
-  // Cleanup is part of the lab: its result is a check like any other.
-  const late = ctx.cleanup.unwind();
-  const unwind = { removed: [...(early?.removed ?? []), ...late.removed], errors: [...(early?.errors ?? []), ...late.errors] };
-  for (const line of unwind.removed) emit({ type: 'cleanup', lab, line: `removed ${line}` });
-  for (const line of unwind.errors) emit({ type: 'cleanup', lab, line: `could not remove ${line}` });
-  if (unwind.errors.length > 0) {
-    const check: CheckResult = {
-      id: 'nothing-left',
-      description: 'Everything the lab created was removed.',
-      status: 'failed',
-      observed: unwind.errors.join('; '),
-      expected: 'no leftovers',
+  /** True once a step failed or the run was interrupted: later steps would only be skipped. */
+  get isBlocked(): boolean {
+    return this.blocked !== undefined;
+  }
+
+  /**
+   * Unwind the cleanup stack and report the lab over the steps that ran (all of them, for
+   * runLab). Idempotent: a second call returns the same result.
+   */
+  finish(): LabResult {
+    if (this.finished) return this.finished;
+    if (this.skipped) return (this.finished = this.skipped);
+    const { lab, emit, opts, signal } = this;
+    const steps: StepResult[] = this.results.filter((r): r is StepResult => r !== undefined);
+    if (this.ctx) {
+      // Cleanup is part of the lab: its result is a check like any other.
+      const late = this.ctx.cleanup.unwind();
+      const early = this.early;
+      const unwind = { removed: [...(early?.removed ?? []), ...late.removed], errors: [...(early?.errors ?? []), ...late.errors] };
+      for (const line of unwind.removed) emit({ type: 'cleanup', lab, line: `removed ${line}` });
+      for (const line of unwind.errors) emit({ type: 'cleanup', lab, line: `could not remove ${line}` });
+      if (unwind.errors.length > 0) {
+        const check: CheckResult = {
+          id: 'nothing-left',
+          description: 'Everything the lab created was removed.',
+          status: 'failed',
+          observed: unwind.errors.join('; '),
+          expected: 'no leftovers',
+        };
+        steps.push({ id: 'cleanup', title: opts.lang === 'zh' ? '清理' : 'Cleanup', status: 'failed', checks: [check] });
+      }
+    }
+    const anyFailed = steps.some((s) => s.status === 'failed');
+    const allSkipped = steps.length > 0 && steps.every((s) => s.status === 'skipped');
+    const result: LabResult = {
+      id: lab.id,
+      title: lab.title[opts.lang],
+      status: anyFailed ? 'failed' : allSkipped ? 'skipped' : 'passed',
+      ...(signal.aborted ? { reason: 'interrupted' } : {}),
+      steps,
+      durationMs: Date.now() - this.started,
     };
-    steps.push({ id: 'cleanup', title: opts.lang === 'zh' ? '清理' : 'Cleanup', status: 'failed', checks: [check] });
+    emit({ type: 'lab-end', lab, result });
+    this.finished = result;
+    return result;
   }
+}
 
-  const anyFailed = steps.some((s) => s.status === 'failed');
-  const allSkipped = steps.length > 0 && steps.every((s) => s.status === 'skipped');
-  const result: LabResult = {
-    id: lab.id,
-    title: lab.title[opts.lang],
-    status: anyFailed ? 'failed' : allSkipped ? 'skipped' : 'passed',
-    ...(signal.aborted ? { reason: 'interrupted' } : {}),
-    steps,
-    durationMs: Date.now() - started,
-  };
-  emit({ type: 'lab-end', lab, result });
-  return result;
+export async function runLab(lab: Lab, opts: RunOptions): Promise<LabResult> {
+  const session = new LabSession(lab, opts);
+  const start = await session.start();
+  if (!start.ok) return start.result;
+  for (let index = 0; index < lab.steps.length; index++) await session.runStep(index);
+  return session.finish();
 }
 
 export async function runLabs(labs: readonly Lab[], opts: RunOptions) {

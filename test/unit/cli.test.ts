@@ -1,0 +1,73 @@
+// The command line as a user meets it: bad input gets one sentence and a non-zero exit.
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { findLab, labIds, nearestId } from '../../labs/index.js';
+import { parseArgs } from '../../runner/cli.js';
+import { hostSnapshot, nslab } from '../helpers.js';
+
+const catalogue = ['01-uts', '02-ipc', '03-pid', '04-mount', '05-rootfs', '06-ns-files', '07-user-namespace', '08-network', '09-cgroups', '10-cgroup-v2', '11-aufs', '12-devicemapper'];
+
+describe('cli', function () {
+  it('lists all twelve labs of the catalogue, in order, none of them as passing', async function () {
+    const r = await nslab(['list']);
+    expect(r.code).to.equal(0);
+    const ids = r.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]);
+    expect(ids).to.deep.equal(catalogue);
+    expect(labIds()).to.deep.equal(catalogue);
+    expect(r.stdout).to.not.match(/pass/i);
+  });
+
+  it('finds labs by id, number or name and suggests the nearest id for a typo', function () {
+    expect(findLab('1')?.id).to.equal('01-uts');
+    expect(findLab('uts')?.id).to.equal('01-uts');
+    expect(findLab('07-user-namespace')?.id).to.equal('07-user-namespace');
+    expect(nearestId('usernamespace')).to.equal('07-user-namespace');
+    expect(nearestId('99-nope')).to.be.a('string');
+  });
+
+  it('rejects an unknown lab with one sentence naming the nearest id', async function () {
+    const before = hostSnapshot();
+    const r = await nslab(['run', '99-nope']);
+    expect(r.code).to.equal(2);
+    expect(r.stderr.trim().split('\n')).to.have.length(1);
+    expect(r.stderr).to.match(/^nslab: There is no lab "99-nope"; did you mean \d\d-[a-z-]+\?/);
+    expect(r.stdout).to.equal('');
+    expect(hostSnapshot()).to.deep.equal(before);
+  });
+
+  it('rejects an unknown reporter', async function () {
+    const r = await nslab(['verify', '01-uts', '--reporter', 'nope']);
+    expect(r.code).to.equal(2);
+    expect(r.stderr.trim()).to.equal('nslab: Unknown reporter "nope": use one of human, json, tap, junit.');
+  });
+
+  it('tells a normal user to use sudo, creates nothing and exits non-zero', async function () {
+    if (process.geteuid?.() !== 0) this.skip(); // switching to a normal user needs root
+    const before = hostSnapshot();
+    const r = await nslab(['run', '01-uts'], { uid: 65534, gid: 65534, env: { HOME: '/tmp' } });
+    expect(r.code).to.equal(1);
+    expect(r.stderr.trim()).to.equal('nslab: nslab run 01-uts needs root to create namespaces and mounts: run it with sudo (sudo npx nslab run 01-uts).');
+    expect(hostSnapshot()).to.deep.equal(before);
+  });
+
+  it('has help for every command', async function () {
+    for (const cmd of ['list', 'run', 'verify', 'doctor', 'shell', 'clean']) {
+      const r = await nslab([cmd, '--help']);
+      expect(r.code, cmd).to.equal(0);
+      expect(r.stdout, cmd).to.contain(`nslab ${cmd}`);
+    }
+  });
+
+  it('parses options', function () {
+    expect(parseArgs(['run', '01-uts', '--lang', 'zh'])).to.include({ lang: 'zh' });
+    expect(parseArgs(['verify', '--all', '--reporter=tap'])).to.include({ all: true, reporter: 'tap' });
+    expect(() => parseArgs(['--lang', 'fr'])).to.throw(/en or zh/);
+    expect(() => parseArgs(['--frobnicate'])).to.throw(/Unknown option/);
+  });
+
+  it('prints its version from package.json', async function () {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const r = await nslab(['--version']);
+    expect(r.stdout.trim()).to.equal(pkg.version);
+  });
+});

@@ -1,0 +1,113 @@
+// The engine with fake labs: statuses, skips and errors are reported honestly.
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { evaluateCheck, runLab } from '../../runner/engine.js';
+import type { Lab, RunEvent } from '../../runner/model.js';
+
+const text = (s: string) => ({ en: s, zh: s });
+const card = { problem: text('p'), tradeoff: text('t'), usedBy: text('u'), parts: text('p'), kernel: text('k'), alternatives: text('a') };
+
+function fakeLab(over: Partial<Lab<{ n?: number }>> = {}): Lab<{ n?: number }> {
+  return {
+    id: '99-fake',
+    title: text('Fake'),
+    card,
+    requirements: [],
+    init: () => ({}),
+    steps: [
+      {
+        id: 'one',
+        title: text('One'),
+        explain: text('x'),
+        async run(_ctx, s) {
+          s.n = 41 + 1;
+        },
+        checks: [
+          { id: 'is-42', description: 'n is 42.', evaluate: (s) => ({ observed: String(s.n), expected: '42', pass: s.n === 42 }) },
+          { id: 'is-43', description: 'n is 43.', evaluate: (s) => ({ observed: String(s.n), expected: '43', pass: s.n === 43 }) },
+          { id: 'cannot', description: 'needs v2.', evaluate: () => ({ observed: 'v1', expected: 'v2', pass: true, skip: 'no cgroup v2 here' }) },
+        ],
+      },
+    ],
+    ...over,
+  };
+}
+
+describe('engine', function () {
+  let base: string;
+  const saved = process.env.NSLAB_RUN_DIR;
+  beforeEach(function () {
+    base = mkdtempSync('/tmp/nslab-unit-');
+    process.env.NSLAB_RUN_DIR = join(base, 'run');
+  });
+  afterEach(function () {
+    if (saved === undefined) delete process.env.NSLAB_RUN_DIR;
+    else process.env.NSLAB_RUN_DIR = saved;
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  it('fails a lab when one check fails, and keeps a skipped check skipped (never passed)', async function () {
+    const r = await runLab(fakeLab(), { lang: 'en' });
+    expect(r.status).to.equal('failed');
+    expect(r.steps[0]!.checks.map((c) => c.status)).to.deep.equal(['passed', 'failed', 'skipped']);
+    expect(r.steps[0]!.checks[2]!.reason).to.equal('no cgroup v2 here');
+  });
+
+  it('skips a lab whose requirement is unmet, with the reason and the remedy, and runs nothing', async function () {
+    let ran = false;
+    const lab = fakeLab({
+      requirements: [{ id: 'x', description: 'x', probe: () => ({ ok: false, reason: 'no device-mapper in this kernel', remedy: 'run with --vm' }) }],
+      init: () => {
+        ran = true;
+        return {};
+      },
+    });
+    const r = await runLab(lab, { lang: 'en' });
+    expect(r).to.include({ status: 'skipped', reason: 'no device-mapper in this kernel', remedy: 'run with --vm' });
+    expect(ran).to.equal(false);
+  });
+
+  it('turns a step error into failed checks and skips the steps after it', async function () {
+    const lab = fakeLab();
+    const broken: Lab<{ n?: number }> = {
+      ...lab,
+      steps: [{ ...lab.steps[0]!, run: () => Promise.reject(new Error('EPERM: mount("proc", "/proc"): Operation not permitted')) }, lab.steps[0]!],
+    };
+    const events: RunEvent[] = [];
+    const r = await runLab(broken, { lang: 'en', listener: (e) => events.push(e) });
+    expect(r.status).to.equal('failed');
+    expect(r.steps[0]!.error).to.contain('EPERM');
+    expect(r.steps[0]!.checks.every((c) => c.status === 'failed')).to.equal(true);
+    expect(r.steps[1]!.status).to.equal('skipped');
+    expect(events.map((e) => e.type)).to.deep.equal(['lab-start', 'step-start', 'step-end', 'step-end', 'lab-end']);
+  });
+
+  it('fails a check whose evaluation throws (no observation is no pass)', function () {
+    const r = evaluateCheck({ id: 'x', description: 'x', evaluate: (s: { a?: { b: number } }) => ({ observed: String(s.a!.b), expected: '1', pass: true }) }, {});
+    expect(r.status).to.equal('failed');
+    expect(r.observed).to.match(/no observation/);
+  });
+
+  it('stops an interrupted step, unwinds and reports the lab as failed and interrupted', async function () {
+    this.timeout(6000); // the engine gives a step that never settles 2 s to wind down
+    const ac = new AbortController();
+    const lab = fakeLab({
+      steps: [
+        {
+          ...fakeLab().steps[0]!,
+          run: (ctx) => {
+            ctx.scratch();
+            setTimeout(() => ac.abort(), 20);
+            return new Promise(() => undefined); // never ends on its own
+          },
+        },
+      ],
+    });
+    const events: RunEvent[] = [];
+    const r = await runLab(lab, { lang: 'en', signal: ac.signal, listener: (e) => events.push(e) });
+    expect(r).to.include({ status: 'failed', reason: 'interrupted' });
+    expect(r.steps[0]!.error).to.match(/interrupted/);
+    expect(events.some((e) => e.type === 'cleanup' && /scratch directory/.test(e.line))).to.equal(true);
+  });
+});
