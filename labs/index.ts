@@ -2,14 +2,17 @@
 // built yet is listed as planned and is never reported as passing.
 import type { Lab, PlannedLab } from '../runner/model.js';
 import { lab as uts } from './01-uts/index.js';
+import { lab as ipc } from './02-ipc/index.js';
+import { lab as pid } from './03-pid/index.js';
+import { lab as mnt } from './04-mount/index.js';
 
 const planned = (id: string, en: string, zh: string): PlannedLab => ({ id, title: { en, zh }, planned: true });
 
 export const registry: readonly (Lab | PlannedLab)[] = [
   uts,
-  planned('02-ipc', 'IPC namespace: System V queues of its own', 'IPC namespace:独立的 System V 消息队列'),
-  planned('03-pid', 'PID namespace: PID 1 inside', 'PID namespace:容器里的 1 号进程'),
-  planned('04-mount', 'Mount namespace and a fresh /proc', 'Mount namespace 与新的 /proc'),
+  ipc,
+  pid,
+  mnt,
   planned('05-rootfs', 'A home-made image: rootfs, chroot and pivot_root', '山寨镜像:rootfs、chroot 与 pivot_root'),
   planned('06-ns-files', 'Namespace files and setns()', 'namespace 文件与 setns()'),
   planned('07-user-namespace', 'User namespace: root inside, nobody outside', 'User namespace:里面是 root,外面是普通用户'),

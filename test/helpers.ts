@@ -1,6 +1,6 @@
 // Shared test helpers: run the real CLI, and snapshot what a lab could leave on the host.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -189,4 +189,20 @@ export function interruptRun(lab: string, marker: RegExp, signal: NodeJS.Signals
     child.on('error', reject);
     child.on('close', (code, sig) => resolve({ code, signal: sig, stdout, stderr, sent }));
   });
+}
+
+/** Point NSLAB_RUN_DIR at a fresh temporary directory for each test of the calling suite. */
+export function useTempRunDir(): { readonly base: () => string } {
+  let dir = '';
+  const saved = process.env.NSLAB_RUN_DIR;
+  beforeEach(function () {
+    dir = mkdtempSync('/tmp/nslab-unit-');
+    process.env.NSLAB_RUN_DIR = join(dir, 'run');
+  });
+  afterEach(function () {
+    if (saved === undefined) delete process.env.NSLAB_RUN_DIR;
+    else process.env.NSLAB_RUN_DIR = saved;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { base: () => dir };
 }

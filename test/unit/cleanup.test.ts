@@ -1,29 +1,20 @@
 // The cleanup stack and its journal: undo in reverse, survive a crash, never touch what is not ours.
 import { expect } from 'chai';
+import { useTempRunDir } from '../helpers.js';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CleanupStack, orphanJournals, recoverAll } from '../../runner/cleanup.js';
 import { journalDir } from '../../runner/paths.js';
 import { undoers } from '../../runner/undo.js';
 
 describe('cleanup stack and journal', function () {
-  let base: string;
-  const saved = process.env.NSLAB_RUN_DIR;
-  beforeEach(function () {
-    base = mkdtempSync('/tmp/nslab-unit-');
-    process.env.NSLAB_RUN_DIR = join(base, 'run');
-  });
-  afterEach(function () {
-    if (saved === undefined) delete process.env.NSLAB_RUN_DIR;
-    else process.env.NSLAB_RUN_DIR = saved;
-    rmSync(base, { recursive: true, force: true });
-  });
+  const tmp = useTempRunDir();
 
   it('records an object before it exists and removes it on unwind, newest first', function () {
     // Given two directories recorded and then created
     const stack = new CleanupStack('1-1-test');
-    const outer = join(base, 'nslab-outer');
+    const outer = join(tmp.base(), 'nslab-outer');
     stack.push('remove', { path: outer }, 'outer');
     mkdirSync(outer);
     const inner = join(outer, 'nslab-inner');
@@ -42,14 +33,14 @@ describe('cleanup stack and journal', function () {
   it('refuses to create anything once it has unwound (an interrupted step keeps running)', function () {
     const stack = new CleanupStack('1-1-test');
     stack.unwind();
-    expect(() => stack.push('remove', { path: join(base, 'nslab-late') }, 'late')).to.throw(/being cleaned up/);
+    expect(() => stack.push('remove', { path: join(tmp.base(), 'nslab-late') }, 'late')).to.throw(/being cleaned up/);
   });
 
   it('recovers what a crashed run left, from its journal', function () {
     // Given a journal written by a process that no longer exists (PID 999999999 cannot exist)
     mkdirSync(journalDir(), { recursive: true });
-    const left = join(base, 'nslab-left-behind');
-    const released = join(base, 'nslab-released');
+    const left = join(tmp.base(), 'nslab-left-behind');
+    const released = join(tmp.base(), 'nslab-released');
     mkdirSync(left);
     mkdirSync(released);
     writeFileSync(
@@ -73,7 +64,7 @@ describe('cleanup stack and journal', function () {
 
   it("leaves a live run's journal alone", function () {
     const stack = new CleanupStack(undefined);
-    stack.push('remove', { path: join(base, 'nslab-mine') }, 'mine');
+    stack.push('remove', { path: join(tmp.base(), 'nslab-mine') }, 'mine');
     expect(orphanJournals()).to.deep.equal([]);
     stack.unwind();
   });
@@ -91,11 +82,11 @@ describe('cleanup stack and journal', function () {
 
   it('detaches mounts inside a directory before removing it, never deleting through them', function () {
     if (process.geteuid?.() !== 0) this.skip();
-    const dir = join(base, 'nslab-tree');
+    const dir = join(tmp.base(), 'nslab-tree');
     const mnt = join(dir, 'mnt');
     mkdirSync(mnt, { recursive: true });
     // a bind mount of a folder with a precious file: removal must not delete through it
-    const precious = join(base, 'precious');
+    const precious = join(tmp.base(), 'precious');
     mkdirSync(precious);
     writeFileSync(join(precious, 'keep'), 'x');
     execFileSync('mount', ['--bind', precious, mnt]);

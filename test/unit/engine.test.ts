@@ -1,6 +1,6 @@
 // The engine with fake labs: statuses, skips and errors are reported honestly.
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { useTempRunDir } from '../helpers.js';
 import { join } from 'node:path';
 import { evaluateCheck, runLab } from '../../runner/engine.js';
 import type { Lab, RunEvent } from '../../runner/model.js';
@@ -35,17 +35,7 @@ function fakeLab(over: Partial<Lab<{ n?: number }>> = {}): Lab<{ n?: number }> {
 }
 
 describe('engine', function () {
-  let base: string;
-  const saved = process.env.NSLAB_RUN_DIR;
-  beforeEach(function () {
-    base = mkdtempSync('/tmp/nslab-unit-');
-    process.env.NSLAB_RUN_DIR = join(base, 'run');
-  });
-  afterEach(function () {
-    if (saved === undefined) delete process.env.NSLAB_RUN_DIR;
-    else process.env.NSLAB_RUN_DIR = saved;
-    rmSync(base, { recursive: true, force: true });
-  });
+  const tmp = useTempRunDir();
 
   it('fails a lab when one check fails, and keeps a skipped check skipped (never passed)', async function () {
     const r = await runLab(fakeLab(), { lang: 'en' });

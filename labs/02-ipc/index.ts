@@ -1,0 +1,265 @@
+// 02-ipc: the IPC namespace gives a container its own System V queues, semaphores and
+// shared memory: keys are global only within one namespace.
+import { msgCreate, nsInode } from '../../addon/index.js';
+import { Container, probeOnce, shown, which, type ProbeReport } from '../../runner/container.js';
+import { basics, namespaces, tool } from '../../runner/requirements.js';
+import { interactive } from '../../runner/shell.js';
+import type { Lab } from '../../runner/model.js';
+import { holdersOf, msgQueues } from '../03-pid/proc.js';
+
+interface State {
+  /** Our host queue's key: the bytes "ns" and the low half of our PID. */
+  key: number;
+  queueCleanup?: number;
+  parentIpc?: number;
+  host?: { msqid: number; listed: boolean; ipcs: string };
+  control?: { report: ProbeReport; childIpc: number; ipcs: string };
+  isolated?: {
+    report: ProbeReport;
+    childIpc: number;
+    ipcsInside: string;
+    hostKeys: number[];
+    hostListsOwn: boolean;
+    ipcsHost: string;
+  };
+  afterStop?: { holders: string[]; hostListsOwn: boolean };
+  removed?: { error?: string; listed: boolean; ipcs: string };
+}
+
+const hex = (key: number) => `0x${(key >>> 0).toString(16).padStart(8, '0')}`;
+const ipcs = () => which('ipcs') ?? '/usr/bin/ipcs';
+const listed = (key: number) => msgQueues().some((q) => q.key === key);
+
+export const lab: Lab<State> = {
+  id: '02-ipc',
+  title: { en: 'IPC namespace: System V queues of its own', zh: 'IPC namespace:独立的 System V 消息队列' },
+  card: {
+    problem: {
+      en: 'System V message queues, semaphores and shared memory are found by a numeric key that is global to the machine: two containers picking the same key would talk to each other, or read each other\'s data.',
+      zh: 'System V 消息队列、信号量和共享内存靠一个全机唯一的数字 key 来查找:两个容器选了同一个 key 就会互相通信,甚至读到对方的数据。',
+    },
+    tradeoff: {
+      en: 'Complete separation of the key space at almost no cost; but processes in different containers can no longer use System V IPC to cooperate unless they share the namespace (docker --ipc=container:X). POSIX queues in /dev/mqueue follow the IPC namespace too; sockets and pipes do not.',
+      zh: 'key 空间彻底分开,几乎没有代价;但不同容器的进程也就不能再用 System V IPC 协作,除非共享同一个 namespace(docker --ipc=container:X)。/dev/mqueue 里的 POSIX 队列同样归 IPC namespace 管,socket 和管道则不归它管。',
+    },
+    usedBy: {
+      en: 'Every Docker container (--ipc=private by default, --ipc=host to share), Kubernetes pods (all containers of a pod share one IPC namespace), LXC, systemd PrivateIPC=.',
+      zh: '每个 Docker 容器(默认 --ipc=private,--ipc=host 则共享)、Kubernetes Pod(同一 Pod 的容器共用一个 IPC namespace)、LXC、systemd 的 PrivateIPC=。',
+    },
+    parts: {
+      en: 'clone(CLONE_NEWIPC) or unshare(CLONE_NEWIPC), msgget/semget/shmget with a key, /proc/sysvipc/{msg,sem,shm}, ipcmk/ipcs/ipcrm, and /proc/PID/ns/ipc.',
+      zh: 'clone(CLONE_NEWIPC) 或 unshare(CLONE_NEWIPC)、带 key 的 msgget/semget/shmget、/proc/sysvipc/{msg,sem,shm}、ipcmk/ipcs/ipcrm,以及 /proc/PID/ns/ipc。',
+    },
+    kernel: {
+      en: 'struct ipc_namespace holds three id tables (msg, sem, shm) and their limits (msgmni...). Every IPC call looks keys up in current->nsproxy->ipc_ns. When the last user of a namespace goes, free_ipc_ns() destroys every object left in it.',
+      zh: 'struct ipc_namespace 里有三张 id 表(msg、sem、shm)以及各自的上限(msgmni 等)。所有 IPC 调用都在 current->nsproxy->ipc_ns 中查 key。namespace 最后一个使用者离开时,free_ipc_ns() 会销毁其中剩下的全部对象。',
+    },
+    alternatives: {
+      en: 'Before namespaces: agree on distinct keys or use IPC_PRIVATE; a VM has its own kernel tables; modern programs prefer sockets or POSIX shared memory in a private /dev/shm mount.',
+      zh: '没有 namespace 时只能约定不同的 key 或用 IPC_PRIVATE;虚拟机自有一套内核表;现代程序多用 socket,或在私有的 /dev/shm 挂载里用 POSIX 共享内存。',
+    },
+  },
+  requirements: [...basics, namespaces('ipc'), tool('ipcs', 'util-linux')],
+  init: () => ({ key: (0x6e730000 | (process.pid & 0xffff)) >>> 0 }),
+  steps: [
+    {
+      id: 'host-queue',
+      title: { en: 'Create a message queue on the host', zh: '在宿主机上创建一个消息队列' },
+      explain: {
+        en: 'msgget(key, IPC_CREAT) makes a queue that any process of the same IPC namespace can open by its key. Our key spells "ns" in its high bytes so you can spot it in ipcs; it is recorded for removal before it exists.',
+        zh: 'msgget(key, IPC_CREAT) 创建一个队列,同一 IPC namespace 里的任何进程都能凭 key 打开它。我们的 key 高两字节是 "ns",在 ipcs 里一眼就能认出;创建之前先登记好删除动作。',
+      },
+      article: 'ipcmk -Q; ipcs -q',
+      modern: 'msgget(0x6e73XXXX, IPC_CREAT|IPC_EXCL|0600)   # what ipcmk -Q does, with a key of ours',
+      async run(ctx, s) {
+        s.queueCleanup = ctx.cleanup.push('msgq', { key: s.key }, `message queue ${hex(s.key)}`);
+        const msqid = msgCreate(s.key);
+        ctx.log(`msgget(${hex(s.key)}, IPC_CREAT|IPC_EXCL|0600) = ${msqid}`);
+        const r = await shown(ctx, 'ipcs -q', [ipcs(), '-q']);
+        s.host = { msqid, listed: listed(s.key), ipcs: r.stdout };
+      },
+      checks: [
+        {
+          id: 'host-lists-queue',
+          description: "The host's /proc/sysvipc/msg and ipcs -q list the new queue.",
+          evaluate: (s) => ({
+            observed: `/proc/sysvipc/msg: ${s.host!.listed ? 'listed' : 'absent'}; ipcs -q: ${s.host!.ipcs.includes(hex(s.key)) ? 'listed' : 'absent'}`,
+            expected: `${hex(s.key)} listed in both`,
+            pass: s.host!.listed && s.host!.ipcs.includes(hex(s.key)),
+          }),
+        },
+      ],
+    },
+    {
+      id: 'control',
+      title: { en: 'Control: a child without CLONE_NEWIPC sees the queue', zh: '对照实验:不带 CLONE_NEWIPC 的子进程能看到队列' },
+      explain: {
+        en: 'A plain clone() leaves the child in its parent\'s IPC namespace, so the key table is the same one: the child finds the host\'s queue, exactly as in the article.',
+        zh: '普通 clone() 让子进程留在父进程的 IPC namespace 里,用的是同一张 key 表:子进程能找到宿主机的队列,和文章里一样。',
+      },
+      article: 'clone(container_main, ..., CLONE_NEWUTS | SIGCHLD, NULL);   /* then ipcs -q inside */',
+      modern: 'sh -c "ipcs -q"   # a plain child process',
+      async run(ctx, s) {
+        s.parentIpc = nsInode('self', 'ipc');
+        const { report, hostPid } = await probeOnce(ctx, { namespaces: [] });
+        const r = await shown(ctx, 'ipcs -q', [ipcs(), '-q'], { where: 'child (no CLONE_NEWIPC)' });
+        s.control = { report, childIpc: report.ns.ipc ?? 0, ipcs: r.stdout };
+        ctx.log(`child ${hostPid}: ipc:[${report.ns.ipc}]   parent ${process.pid}: ipc:[${s.parentIpc}]`);
+      },
+      checks: [
+        {
+          id: 'child-sees-queue',
+          description: "A child without CLONE_NEWIPC finds the host's queue in /proc/sysvipc/msg and in ipcs -q.",
+          evaluate: (s) => {
+            const inReport = (s.control!.report.msgQueues ?? []).some((q) => q.key === s.key);
+            const inIpcs = s.control!.ipcs.includes(hex(s.key));
+            return {
+              observed: `probe: ${inReport ? 'listed' : 'absent'}; ipcs -q: ${inIpcs ? 'listed' : 'absent'}`,
+              expected: `${hex(s.key)} listed in both`,
+              pass: inReport && inIpcs,
+            };
+          },
+        },
+        {
+          id: 'same-ipc-inode',
+          description: "The child's /proc/PID/ns/ipc inode equals the parent's.",
+          evaluate: (s) => ({
+            observed: `ipc:[${s.control!.childIpc}]`,
+            expected: `ipc:[${s.parentIpc}]`,
+            pass: s.control!.childIpc === s.parentIpc && s.parentIpc !== 0,
+          }),
+        },
+      ],
+    },
+    {
+      id: 'new-ipc',
+      title: { en: 'CLONE_NEWIPC: an empty key table of its own', zh: 'CLONE_NEWIPC:一张全新的空 key 表' },
+      explain: {
+        en: 'With CLONE_NEWIPC the child starts with an empty IPC namespace: none of the host\'s queues exist there. The queue it creates lives in its own table, so the host cannot see it either. The isolation goes both ways.',
+        zh: '加上 CLONE_NEWIPC,子进程从一个空的 IPC namespace 开始:宿主机的队列在那里都不存在。它自己创建的队列只在自己的表里,宿主机同样看不到。隔离是双向的。',
+      },
+      article: 'clone(container_main, ..., CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD, NULL);',
+      modern: 'unshare --ipc sh -c "ipcmk -Q; ipcs -q"',
+      async run(ctx, s) {
+        const own = (s.key + 1) >>> 0;
+        const c = await Container.start(ctx, {
+          namespaces: ['ipc'],
+          probeArgs: ['--msgget', String(own)],
+          label: 'IPC container',
+        });
+        try {
+          const inside = await shown(ctx, 'ipcs -q', [ipcs(), '-q'], { container: c });
+          const host = await shown(ctx, 'ipcs -q', [ipcs(), '-q'], { where: 'host, while the container runs' });
+          s.isolated = {
+            report: c.report,
+            childIpc: nsInode(c.pid, 'ipc'),
+            ipcsInside: inside.stdout,
+            hostKeys: msgQueues().map((q) => q.key),
+            hostListsOwn: listed(own) || host.stdout.includes(hex(own)),
+            ipcsHost: host.stdout,
+          };
+        } finally {
+          await c.stop();
+        }
+      },
+      checks: [
+        {
+          id: 'host-queues-invisible',
+          description: "Inside the new IPC namespace none of the host's queues is visible (neither ours nor any other).",
+          evaluate: (s) => {
+            const inside = (s.isolated!.report.msgQueues ?? []).map((q) => q.key);
+            const common = inside.filter((k) => s.isolated!.hostKeys.includes(k));
+            return {
+              observed: `inside: [${inside.map(hex).join(', ')}]; host: [${s.isolated!.hostKeys.map(hex).join(', ')}]; ipcs inside ${s.isolated!.ipcsInside.includes(hex(s.key)) ? 'lists' : 'does not list'} ${hex(s.key)}`,
+              expected: `no host key inside, ${hex(s.key)} on the host only`,
+              pass:
+                s.isolated!.report.msgQueues !== null &&
+                common.length === 0 &&
+                s.isolated!.hostKeys.includes(s.key) &&
+                !s.isolated!.ipcsInside.includes(hex(s.key)),
+            };
+          },
+        },
+        {
+          id: 'own-queue-inside-only',
+          description: 'The queue the container creates is listed inside (probe and ipcs -q) and not on the host.',
+          evaluate: (s) => {
+            const own = (s.key + 1) >>> 0;
+            const m = s.isolated!.report.msgget;
+            const inside = (s.isolated!.report.msgQueues ?? []).some((q) => q.key === own) && s.isolated!.ipcsInside.includes(hex(own));
+            return {
+              observed: `msgget(${hex(own)}) = ${m?.id ?? m?.errno}; inside: ${inside ? 'listed' : 'absent'}; host: ${s.isolated!.hostListsOwn ? 'listed' : 'absent'}`,
+              expected: `${hex(own)} created and listed inside, absent on the host`,
+              pass: m !== undefined && m.errno === null && inside && !s.isolated!.hostListsOwn,
+            };
+          },
+        },
+        {
+          id: 'ipc-inode-differs',
+          description: "The container's ipc namespace inode differs from the host's.",
+          evaluate: (s) => ({
+            observed: `container ipc:[${s.isolated!.childIpc}] (probe saw ipc:[${s.isolated!.report.ns.ipc}]), host ipc:[${s.parentIpc}]`,
+            expected: 'two different inodes, and the probe agrees with the host view',
+            pass: s.isolated!.childIpc !== s.parentIpc && s.isolated!.report.ns.ipc === s.isolated!.childIpc,
+          }),
+        },
+      ],
+    },
+    {
+      id: 'namespace-gone',
+      title: { en: "The container's queue dies with its namespace", zh: '容器的队列随 namespace 一起消失' },
+      explain: {
+        en: 'Nobody removed the container\'s queue with msgctl(IPC_RMID). When the last process of the IPC namespace exited and nothing else (an open ns file, a bind mount) held it, the kernel freed the namespace and every queue in it. We look for any holder left, the way lsns does.',
+        zh: '没有人用 msgctl(IPC_RMID) 删除容器里的队列。IPC namespace 的最后一个进程退出、又没有别的东西(打开的 ns 文件、bind mount)持有它时,内核就释放这个 namespace 和其中所有队列。我们像 lsns 一样找一找还有没有持有者。',
+      },
+      modern: 'lsns -t ipc   # the namespace is no longer listed',
+      async run(ctx, s) {
+        const holders = holdersOf('ipc', s.isolated!.childIpc);
+        ctx.log(`holders of ipc:[${s.isolated!.childIpc}]: ${holders.length === 0 ? 'none' : holders.join(', ')}`);
+        s.afterStop = { holders, hostListsOwn: listed((s.key + 1) >>> 0) };
+      },
+      checks: [
+        {
+          id: 'namespace-freed',
+          description: 'After the container stopped, no process, open file or bind mount holds its IPC namespace, so the kernel destroyed it with its queue; the queue never reached the host.',
+          evaluate: (s) => ({
+            observed: `holders of ipc:[${s.isolated!.childIpc}]: ${s.afterStop!.holders.length === 0 ? 'none' : s.afterStop!.holders.join(', ')}; ${hex((s.key + 1) >>> 0)} on the host: ${s.afterStop!.hostListsOwn ? 'listed' : 'absent'}`,
+            expected: 'no holder; absent on the host',
+            pass: s.afterStop!.holders.length === 0 && !s.afterStop!.hostListsOwn,
+          }),
+        },
+      ],
+    },
+    {
+      id: 'remove-host-queue',
+      title: { en: 'Remove the host queue', zh: '删除宿主机上的队列' },
+      explain: {
+        en: 'A queue in the host namespace outlives the process that made it: it stays until someone removes it (ipcrm, msgctl IPC_RMID) or the machine reboots. That is why nslab records it and removes it now.',
+        zh: '宿主机 namespace 里的队列比创建它的进程活得长:除非有人删除它(ipcrm、msgctl IPC_RMID),否则一直留到重启。所以 nslab 事先登记了它,现在把它删掉。',
+      },
+      modern: 'msgctl(msqid, IPC_RMID, NULL)',
+      async run(ctx, s) {
+        const error = ctx.cleanup.pop(s.queueCleanup!);
+        s.queueCleanup = undefined;
+        const r = await shown(ctx, 'ipcs -q', [ipcs(), '-q']);
+        s.removed = { ...(error !== undefined ? { error } : {}), listed: listed(s.key), ipcs: r.stdout };
+      },
+      checks: [
+        {
+          id: 'queue-removed',
+          description: "The host's /proc/sysvipc/msg and ipcs -q no longer list the queue.",
+          evaluate: (s) => ({
+            observed: s.removed!.error ?? `/proc/sysvipc/msg: ${s.removed!.listed ? 'listed' : 'absent'}; ipcs -q: ${s.removed!.ipcs.includes(hex(s.key)) ? 'listed' : 'absent'}`,
+            expected: `${hex(s.key)} absent from both`,
+            pass: s.removed!.error === undefined && !s.removed!.listed && !s.removed!.ipcs.includes(hex(s.key)),
+          }),
+        },
+      ],
+    },
+  ],
+  shell: {
+    // The article's container: CLONE_NEWUTS | CLONE_NEWIPC, named "container".
+    open: (ctx) =>
+      interactive(ctx, { labId: '02-ipc', namespaces: ['uts', 'ipc'], actions: [{ do: 'sethostname', name: 'container' }] }),
+  },
+};

@@ -1,0 +1,128 @@
+// Reading the host's /proc for the namespace labs (02, 03, 04): which processes live in a
+// namespace, who still holds one, and the kernel's own tables (sysvipc, mountinfo).
+import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import type { Namespace } from '../../addon/index.js';
+
+function tryRead(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function list(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Host PIDs of every process /proc shows right now. */
+export function hostPids(): number[] {
+  return list('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
+}
+
+/** The inode of a process's namespace, or undefined when the process is gone. */
+export function nsOf(pid: number, ns: Namespace): number | undefined {
+  try {
+    return statSync(`/proc/${pid}/ns/${ns}`).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Host PIDs of the processes whose `ns` namespace is the one with this inode. */
+export function processesIn(ns: Namespace, inode: number): number[] {
+  return hostPids().filter((pid) => nsOf(pid, ns) === inode);
+}
+
+/** A field of /proc/PID/status ("PPid", "NSpid"...), split on white space. */
+export function statusField(pid: number, field: string): string[] | undefined {
+  const text = tryRead(`/proc/${pid}/status`);
+  const line = text?.split('\n').find((l) => l.startsWith(`${field}:`));
+  return line?.slice(field.length + 1).trim().split(/\s+/);
+}
+
+/** What still keeps a namespace alive: member processes, open fds, bind mounts (as lsns looks). */
+export function holdersOf(ns: Namespace, inode: number): string[] {
+  const name = `${ns}:[${inode}]`;
+  const found: string[] = [];
+  for (const pid of hostPids()) {
+    if (nsOf(pid, ns) === inode) found.push(`process ${pid}`);
+    for (const fd of list(`/proc/${pid}/fd`)) {
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === name) found.push(`fd ${fd} of process ${pid}`);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  for (const line of (tryRead('/proc/self/mountinfo') ?? '').split('\n'))
+    if (line.split(' ')[3] === name) found.push(`bind mount ${line.split(' ')[4]}`);
+  return found;
+}
+
+/** The key and id columns of /proc/sysvipc/msg, as the reader's IPC namespace sees them. */
+export function msgQueues(): { key: number; msqid: number }[] {
+  return (tryRead('/proc/sysvipc/msg') ?? '')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 2 && /^-?\d+$/.test(f[0]!))
+    .map((f) => ({ key: Number(f[0]), msqid: Number(f[1]) }));
+}
+
+/** One line of a mountinfo file. */
+export interface MountLine {
+  readonly id: number;
+  readonly target: string;
+  /** Optional fields such as shared:12 or master:3 (propagation). */
+  readonly optional: string[];
+  readonly fstype: string;
+  readonly source: string;
+}
+
+const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+
+export function parseMountinfo(text: string): MountLine[] {
+  const out: MountLine[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    const dash = f.indexOf('-', 6);
+    if (dash < 0 || f.length < dash + 3) continue;
+    out.push({
+      id: Number(f[0]),
+      target: unescape(f[4]!),
+      optional: f.slice(6, dash),
+      fstype: f[dash + 1]!,
+      source: unescape(f[dash + 2]!),
+    });
+  }
+  return out;
+}
+
+/** The mount table of a process (the host's own by default). */
+export function mountsOf(pid: number | 'self' = 'self'): MountLine[] {
+  return parseMountinfo(tryRead(`/proc/${pid}/mountinfo`) ?? '');
+}
+
+/** The visible (topmost) mount at exactly this path. */
+export function mountAt(mounts: readonly MountLine[], target: string): MountLine | undefined {
+  return mounts.filter((m) => m.target === target).pop();
+}
+
+/** "shared:12" → "12"; undefined when the mount is not shared. */
+export function peerGroup(m: MountLine | undefined): string | undefined {
+  return m?.optional.find((o) => o.startsWith('shared:'))?.slice('shared:'.length);
+}
+
+/** The propagation of a mount in findmnt's words. */
+export function propagation(m: MountLine | undefined): string {
+  if (!m) return 'not mounted';
+  const tags = m.optional.filter((o) => /^(shared|master|propagate_from|unbindable)/.test(o));
+  return tags.length === 0 ? 'private' : tags.join(' ');
+}

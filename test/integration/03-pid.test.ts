@@ -1,0 +1,51 @@
+import { expect } from 'chai';
+import { rootOnly, addonOnly } from '../00.setup.js';
+import { hostSnapshot, interruptRun, nslab, notPassed, verifyJson } from '../helpers.js';
+
+describe('lab 03-pid (integration)', function () {
+  beforeEach(function () {
+    rootOnly(this);
+    addonOnly(this);
+  });
+
+  it('passes every check and leaves the host as it was', async function () {
+    // Given the host as it is
+    const before = hostSnapshot();
+    // When the lab is verified
+    const { result, report } = await verifyJson(['03-pid']);
+    // Then every check passed, with real observations, and no process is left behind
+    expect(notPassed(report), result.stderr).to.deep.equal([]);
+    expect(result.code).to.equal(0);
+    const checks = report.labs[0]!.steps.flatMap((s) => s.checks);
+    expect(checks.map((c) => c.id)).to.include.members([
+      'pid-is-one', 'nspid-line', 'sees-nslab', 'counts-match', 'reparented-to-one',
+      'host-ppid-is-init', 'sleep-killed', 'grandchild-gone', 'namespace-empty',
+    ]);
+    expect(checks.find((c) => c.id === 'pid-is-one')!.observed).to.match(/getpid\(\) inside: 1; host PID: \d+/);
+    expect(checks.find((c) => c.id === 'sleep-killed')!.observed).to.contain('SIGKILL');
+    expect(hostSnapshot()).to.deep.equal(before);
+  });
+
+  it('shows the explanation, the commands and their output in run mode', async function () {
+    const r = await nslab(['run', '03-pid']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain('PID 1 adopts orphans');
+    expect(r.stdout).to.match(/\$ grep NSpid \/proc\/(\d+)\/status\s+\[host\]\n\s+NSpid:\s+\1\s+1\n/);
+  });
+
+  it('cleans up when interrupted with SIGINT while the orphan is alive', async function () {
+    const before = hostSnapshot();
+    const r = await interruptRun('03-pid', /orphan: inside pid \d+/);
+    expect(r.sent).to.equal(true);
+    expect(r.code).to.be.oneOf([130, 0]);
+    expect(hostSnapshot()).to.deep.equal(before);
+  });
+
+  it('opens a shell that is PID 1 of its own PID namespace', async function () {
+    const before = hostSnapshot();
+    const r = await nslab(['shell', '03-pid'], { input: 'echo inside-$$\nexit\n' });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/^inside-1$/m);
+    expect(hostSnapshot()).to.deep.equal(before);
+  });
+});

@@ -1,0 +1,54 @@
+import { expect } from 'chai';
+import { rootOnly, addonOnly } from '../00.setup.js';
+import { hostSnapshot, interruptRun, nslab, notPassed, verifyJson } from '../helpers.js';
+
+describe('lab 04-mount (integration)', function () {
+  beforeEach(function () {
+    rootOnly(this);
+    addonOnly(this);
+  });
+
+  it('passes every check and leaves the host mount table as it was', async function () {
+    // Given the host as it is
+    const before = hostSnapshot();
+    // When the lab is verified
+    const { result, report } = await verifyJson(['04-mount']);
+    // Then every check passed, with real observations, and no mount is left behind
+    expect(notPassed(report), result.stderr).to.deep.equal([]);
+    expect(result.code).to.equal(0);
+    const checks = report.labs[0]!.steps.flatMap((s) => s.checks);
+    expect(checks.map((c) => c.id)).to.include.members([
+      'ps-two', 'proc-is-own', 'host-mountinfo-unchanged', 'copy-is-peer', 'mount-leaks',
+      'leak-removed', 'private-copies', 'mount-contained', 'host-clean',
+    ]);
+    expect(checks.find((c) => c.id === 'ps-two')!.observed).to.match(/^2 processes: PIDs 1, \d+$/);
+    expect(checks.find((c) => c.id === 'mount-leaks')!.observed).to.match(/runs: yes; after it exited: yes/);
+    expect(hostSnapshot()).to.deep.equal(before);
+  });
+
+  it('shows the explanation, the commands and their output in run mode', async function () {
+    const r = await nslab(['run', '04-mount', '--lang', 'zh']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain('MS_REC|MS_PRIVATE 把挂载关在里面');
+    expect(r.stdout).to.match(/\$ ps -e\s+\[container\]\n\s+PID TTY\s+TIME CMD\n\s+1 \?.*\n\s+\d+ \?.*ps\n\s+\$/);
+  });
+
+  it('removes a leaked mount when interrupted with SIGINT while it exists', async function () {
+    const before = hostSnapshot();
+    // The first container transcript of the propagation step: the leak is on the host now.
+    const r = await interruptRun('04-mount', /\$ findmnt -o TARGET,SOURCE,PROPAGATION -R \S+\s+\[container\]/);
+    expect(r.sent).to.equal(true);
+    expect(r.code).to.be.oneOf([130, 0]);
+    expect(hostSnapshot()).to.deep.equal(before);
+  });
+
+  it('opens a shell as PID 1 with a fresh /proc', async function () {
+    const before = hostSnapshot();
+    const r = await nslab(['shell', '04-mount'], { input: 'echo inside-$$\nps -e\nexit\n' });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/^inside-1$/m);
+    // bash as PID 1 and ps, nothing else
+    expect(r.stdout).to.match(/PID TTY\s+TIME CMD\n\s+1 \?\s+\S+ bash\n\s+\d+ \?\s+\S+ ps\n(?!\s*\d)/);
+    expect(hostSnapshot()).to.deep.equal(before);
+  });
+});
