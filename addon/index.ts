@@ -8,6 +8,7 @@ import { diagnose } from './diagnose.js';
 import type { RawAction, RawBinding } from './native.js';
 
 export { probePath, packageRoot, AddonMissingError } from './loader.js';
+export { workloadPath } from './loader.js';
 export { diagnose } from './diagnose.js';
 
 export type Namespace = 'uts' | 'ipc' | 'pid' | 'mnt' | 'net' | 'user' | 'cgroup';
@@ -49,7 +50,9 @@ export type SetupAction =
   | { do: 'symlink'; target: string; path: string }
   | { do: 'pdeathsig'; signal: NodeJS.Signals }
   | { do: 'setsid' }
-  | { do: 'rmdir'; path: string };
+  | { do: 'rmdir'; path: string }
+  /** prctl(PR_SET_DUMPABLE, 1): after a uid change, lets that uid open this process's /proc files (uid_map). */
+  | { do: 'dumpable' };
 
 export type StdioMode = 'pipe' | 'inherit' | 'null' | number;
 
@@ -136,6 +139,7 @@ function describeAction(a: SetupAction): { syscall: string; path?: string; call:
     case 'pdeathsig': return { syscall: 'prctl', call: 'prctl(PR_SET_PDEATHSIG)' };
     case 'setsid': return { syscall: 'setsid', call: 'setsid()' };
     case 'rmdir': return { syscall: 'rmdir', path: a.path, call: `rmdir(${q(a.path)})` };
+    case 'dumpable': return { syscall: 'prctl', call: 'prctl(PR_SET_DUMPABLE, 1)' };
   }
 }
 
@@ -182,7 +186,7 @@ function toRaw(a: SetupAction): RawAction {
     case 'mknod': return { op, a: a.path, n: constant(a.type === 'c' ? 'S_IFCHR' : 'S_IFBLK') | a.mode, m: makedev(a.major, a.minor) };
     case 'symlink': return { op, a: a.target, b: a.path };
     case 'pdeathsig': return { op, n: osConstants.signals[a.signal] };
-    case 'wait': case 'setgroups': case 'fork': case 'setsid': return { op };
+    case 'wait': case 'setgroups': case 'fork': case 'setsid': case 'dumpable': return { op };
   }
 }
 
@@ -381,6 +385,16 @@ export function msgRemove(msqid: number): void {
 
 export function reclaimTerminal(fd = 0): boolean {
   return binding().reclaimTerminal(fd);
+}
+
+/** lgetxattr(2): an extended attribute's value, or undefined when the file has none by that name. */
+export function getxattr(path: string, name: string): Buffer | undefined {
+  return binding().getxattr(path, name) ?? undefined;
+}
+
+/** lsetxattr(2) (what `setfattr -n NAME -v VALUE PATH` does). */
+export function setxattr(path: string, name: string, value: string | Buffer): void {
+  binding().setxattr(path, name, typeof value === 'string' ? Buffer.from(value) : value);
 }
 
 /** Is the addon built and loadable? (for doctor) */

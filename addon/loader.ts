@@ -48,3 +48,11 @@ export function probePath(): string {
   if (!found) throw new AddonMissingError('The probe program nslab-probe', tried);
   return found;
 }
+
+/** A workload program of the cgroup labs (addon/workload/NAME.c, built as nslab-workload-NAME). */
+export function workloadPath(name: string): string {
+  const tried = candidates(`nslab-workload-${name}`);
+  const found = tried.find((p) => existsSync(p));
+  if (!found) throw new AddonMissingError(`The workload program nslab-workload-${name}`, tried);
+  return found;
+}

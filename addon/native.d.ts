@@ -48,5 +48,7 @@ export interface RawBinding {
   msgget(key: number, create: boolean): number;
   msgRemove(msqid: number): void;
   reclaimTerminal(fd: number): boolean;
+  getxattr(path: string, name: string): Buffer | null;
+  setxattr(path: string, name: string, value: Buffer): void;
   constants: RawConstants;
 }

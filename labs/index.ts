@@ -5,6 +5,8 @@ import { lab as uts } from './01-uts/index.js';
 import { lab as ipc } from './02-ipc/index.js';
 import { lab as pid } from './03-pid/index.js';
 import { lab as mnt } from './04-mount/index.js';
+import { lab as userns } from './07-user-namespace/index.js';
+import { lab as network } from './08-network/index.js';
 
 const planned = (id: string, en: string, zh: string): PlannedLab => ({ id, title: { en, zh }, planned: true });
 
@@ -15,8 +17,8 @@ export const registry: readonly (Lab | PlannedLab)[] = [
   mnt,
   planned('05-rootfs', 'A home-made image: rootfs, chroot and pivot_root', '山寨镜像:rootfs、chroot 与 pivot_root'),
   planned('06-ns-files', 'Namespace files and setns()', 'namespace 文件与 setns()'),
-  planned('07-user-namespace', 'User namespace: root inside, nobody outside', 'User namespace:里面是 root,外面是普通用户'),
-  planned('08-network', 'Network namespace, veth and a bridge', 'Network namespace、veth 与网桥'),
+  userns,
+  network,
   planned('09-cgroups', 'cgroups: cpu, cpuset, memory, blkio, freezer', 'cgroups:cpu、cpuset、memory、blkio、freezer'),
   planned('10-cgroup-v2', 'cgroup v2: the unified hierarchy', 'cgroup v2:统一层级'),
   planned('11-aufs', 'Union mounts: copy-up, whiteouts, opaque directories', '联合挂载:写时复制、whiteout 与不透明目录'),

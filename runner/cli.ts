@@ -226,7 +226,12 @@ function cleanCommand(_o: Options, out: Out): number {
   const r = recoverAll();
   const mounts = strayMounts();
   for (const m of mounts) undoers.umount!({ path: m });
-  for (const dir of existsSync(runDir()) ? readdirSync(runDir()).filter((d) => d.startsWith('nslab-')) : []) {
+  // Scratch directories are named nslab-<lab>-<pid>: only those of runs that are gone.
+  const stray = (d: string) => {
+    const m = /^nslab-.*-(\d+)$/.exec(d);
+    return m !== null && !existsSync(`/proc/${m[1]}`);
+  };
+  for (const dir of existsSync(runDir()) ? readdirSync(runDir()).filter(stray) : []) {
     undoers.remove!({ path: `${runDir()}/${dir}` });
     r.removed.push(`scratch directory ${runDir()}/${dir}`);
   }

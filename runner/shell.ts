@@ -1,7 +1,7 @@
 // `nslab shell <lab>`: an interactive shell as the container's process, the terminal handed
 // over to it, torn down when it exits.
 import { existsSync } from 'node:fs';
-import { spawn, reclaimTerminal, type Namespace, type SetupAction } from '../addon/index.js';
+import { spawn, reclaimTerminal, type Child, type Namespace, type SetupAction } from '../addon/index.js';
 import type { StepContext } from './model.js';
 
 export interface InteractiveSpec {
@@ -10,6 +10,9 @@ export interface InteractiveSpec {
   /** The shell inside the container's final root (default /bin/bash, else /bin/sh). */
   readonly shell?: string;
   readonly labId: string;
+  /** Runs once the child exists, before the shell starts: e.g. write its id maps while a 'wait'
+   *  action holds it, then call child.go(). */
+  readonly prepare?: (child: Child) => Promise<void>;
 }
 
 export async function interactive(ctx: StepContext, spec: InteractiveSpec): Promise<number> {
@@ -28,6 +31,7 @@ export async function interactive(ctx: StepContext, spec: InteractiveSpec): Prom
   });
   const id = ctx.cleanup.pushProcess(child.pid, `shell process ${child.pid}`);
   try {
+    if (spec.prepare) await spec.prepare(child);
     await child.ready();
     const status = await child.exited;
     return status.code ?? 128 + 1;

@@ -2,7 +2,7 @@
 // its arguments, so a later process can run the same undo after a crash. Each undo is
 // idempotent: removing what is already gone is not an error.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { startTime } from './paths.js';
 import { umount, msgLookup, msgRemove } from '../addon/index.js';
 
@@ -31,6 +31,11 @@ function quietly(fn: () => void, ignore: readonly string[]): void {
 
 function assertOurs(path: string): void {
   if (!/nslab/.test(path) || !path.startsWith('/')) throw new Error(`refusing to remove ${path}: not an nslab path`);
+}
+
+/** Names of kernel objects (netns, links, dm devices) are not paths: they must start with nslab-. */
+function assertOurName(name: string): void {
+  if (!/^nslab-[\w.-]+$/.test(name)) throw new Error(`refusing to remove ${name}: not an nslab name`);
 }
 
 function detachAll(path: string): void {
@@ -80,14 +85,24 @@ export const undoers: Record<string, (args: UndoArgs) => void> = {
   /** A named network namespace (ip netns add). */
   netns({ name }) {
     const n = String(name);
-    assertOurs(n);
+    assertOurName(n);
     if (existsSync(`/run/netns/${n}`)) tool('ip', ['netns', 'delete', n]);
   },
   /** A network link in the host namespace. */
   link({ name }) {
     const n = String(name);
-    assertOurs(n);
+    assertOurName(n);
     if (existsSync(`/sys/class/net/${n}`)) tool('ip', ['link', 'delete', n]);
+  },
+  /** A system directory that `ip netns` creates on first use (/run/netns, /etc/netns): put back
+   *  as it was before the run (unmounted, removed), but only once nothing is left in it. */
+  restoreDir({ path, existed, mounted }) {
+    const p = String(path);
+    if (p !== '/run/netns' && p !== '/etc/netns') throw new Error(`refusing to restore ${p}: not a directory ip netns manages`);
+    if (!existsSync(p) || listDir(p).length > 0) return;
+    if (mounted === false)
+      for (let round = 0; round < 4 && mountsUnder(p).includes(p); round++) quietly(() => umount(p), ['EINVAL', 'ENOENT']);
+    if (existed === false) quietly(() => rmdirSync(p), ['ENOENT', 'ENOTEMPTY', 'EBUSY']);
   },
   /** A loop device attached to one of our files. */
   loop({ device, file }) {
@@ -103,10 +118,59 @@ export const undoers: Record<string, (args: UndoArgs) => void> = {
   /** A device-mapper device. */
   dm({ name }) {
     const n = String(name);
-    assertOurs(n);
+    assertOurName(n);
     if (existsSync(`/dev/mapper/${n}`)) tool('dmsetup', ['remove', '--retry', n]);
   },
+  /**
+   * A cgroup of ours (runner/cgroup.ts): thawed, our programs in it killed, anything else moved
+   * to the hierarchy's root (`mount`), then removed, retrying while the kernel finishes exits.
+   */
+  cgroup({ path, mount }) {
+    const p = String(path);
+    assertOurs(p);
+    if (!existsSync(p)) return;
+    // Frozen tasks cannot die (v1) or move: thaw first.
+    for (const [file, value] of [['freezer.state', 'THAWED'], ['cgroup.freeze', '0']] as const)
+      if (existsSync(`${p}/${file}`)) quietly(() => writeFileSync(`${p}/${file}`, value), ['ENOENT', 'EINVAL']);
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      for (const pid of readLines(`${p}/cgroup.procs`)) {
+        if (readLines(`/proc/${pid}/comm`)[0]?.startsWith('nslab-')) quietly(() => process.kill(Number(pid), 'SIGKILL'), ['ESRCH']);
+        else quietly(() => writeFileSync(`${String(mount)}/cgroup.procs`, pid), ['ESRCH', 'ENOENT']);
+      }
+      try {
+        rmdirSync(p);
+        return;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return;
+        if (code !== 'EBUSY' || Date.now() > deadline) throw e;
+      }
+      sleepSync(20);
+    }
+  },
+  /** A controller nslab switched on in a cgroup2 subtree_control that is not its own (the root). */
+  subtree({ path, controller }) {
+    const file = `${String(path)}/cgroup.subtree_control`;
+    const c = String(controller);
+    if (!/^[a-z_]+$/.test(c) || !existsSync(file)) return;
+    if (readLines(file).join(' ').split(' ').includes(c)) writeFileSync(file, `-${c}`);
+  },
 };
+
+/** Lines of a small file, or none. */
+function readLines(path: string): string[] {
+  try {
+    return readFileSync(path, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** Undo runs synchronously (also from a signal handler's unwind): wait without an event loop. */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
 
 /** Names of directories directly in `dir`, or none. */
 export function listDir(dir: string): string[] {

@@ -25,7 +25,7 @@ set -euo pipefail
 MIN_NODE_MAJOR=20
 PACKAGES=(
   build-essential libc6-dev cmake python3      # addon + static probe
-  iproute2 util-linux procps psmisc             # ip, unshare/nsenter/mount, ps, fuser
+  iproute2 iputils-ping util-linux procps psmisc # ip, ping, unshare/nsenter/mount, ps, fuser
   e2fsprogs dmsetup kmod                        # mkfs.ext4, device-mapper, modprobe
   tmux                                          # TUI test
   qemu-system-x86 busybox-static                # VM runner

@@ -36,7 +36,7 @@ function findRepoRoot(): string {
 const ROOT = findRepoRoot();
 const PROVISION = join(ROOT, 'scripts', 'provision.sh');
 const PACKAGES = [
-  'build-essential', 'libc6-dev', 'cmake', 'python3', 'iproute2', 'util-linux', 'procps', 'psmisc',
+  'build-essential', 'libc6-dev', 'cmake', 'python3', 'iproute2', 'iputils-ping', 'util-linux', 'procps', 'psmisc',
   'e2fsprogs', 'dmsetup', 'kmod', 'tmux', 'qemu-system-x86', 'busybox-static',
 ];
 

@@ -8,6 +8,7 @@
 #include "mount.h"
 #include "spawn.h"
 #include "term.h"
+#include "xattr.h"
 
 namespace nslab {
 namespace {
@@ -63,6 +64,7 @@ Napi::Object Constants(Napi::Env env) {
   ops.Set("pdeathsig", static_cast<int>(kPdeathsig));
   ops.Set("setsid", static_cast<int>(kSetsid));
   ops.Set("rmdir", static_cast<int>(kRmdir));
+  ops.Set("dumpable", static_cast<int>(kDumpable));
   c.Set("ops", ops);
   c.Set("stepExec", kStepExec);
   c.Set("stepStdio", kStepStdio);
@@ -78,6 +80,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("msgget", Napi::Function::New(env, MsgGet, "msgget"));
   exports.Set("msgRemove", Napi::Function::New(env, MsgRemove, "msgRemove"));
   exports.Set("reclaimTerminal", Napi::Function::New(env, ReclaimTerminal, "reclaimTerminal"));
+  exports.Set("getxattr", Napi::Function::New(env, GetXattr, "getxattr"));
+  exports.Set("setxattr", Napi::Function::New(env, SetXattr, "setxattr"));
   exports.Set("constants", Constants(env));
   return exports;
 }

@@ -194,6 +194,8 @@ int RunAction(const Plan& p, const Action& a) {
       return setsid() < 0 ? -1 : 0;
     case kRmdir:
       return rmdir(a.a);
+    case kDumpable:
+      return prctl(PR_SET_DUMPABLE, 1);
     default:
       errno = EINVAL;
       return -1;

@@ -28,6 +28,7 @@ enum ActionOp : int {
   kPdeathsig,       // n = signal sent to us when our parent dies
   kSetsid,          // start a new session
   kRmdir,           // a = path
+  kDumpable,        // prctl(PR_SET_DUMPABLE, 1): a setresuid() cleared it; lets the new uid open /proc/PID files
   kActionOpEnd
 };
 

@@ -1,0 +1,113 @@
+// The unprivileged side of lab 07: a world-readable workspace (the probe and a root-only file)
+// and processes that drop to uid/gid 1000 before they do anything, like the article's user
+// hchen. No account is created: the kernel needs only the numbers.
+import { chmodSync, copyFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { probePath, type SetupAction } from '../../addon/index.js';
+import { probeOnce } from '../../runner/container.js';
+import type { StepContext } from '../../runner/model.js';
+
+export const OUTSIDE_UID = 1000;
+export const OUTSIDE_GID = 1000;
+export const MAP = `0 ${OUTSIDE_UID} 1`;
+
+/** Become uid/gid 1000 with no supplementary groups: what a login as an ordinary user gives. */
+export const asUser: readonly SetupAction[] = [
+  { do: 'setgroups' },
+  { do: 'setresgid', gid: OUTSIDE_GID },
+  { do: 'setresuid', uid: OUTSIDE_UID },
+];
+
+/**
+ * The creator of the user namespace: uid 1000 unshares it itself, so the namespace belongs to
+ * uid 1000, as when hchen runs the article's program. The uid change made the process
+ * non-dumpable (its /proc files turn root-owned until execve); dumpable gives them back to
+ * uid 1000 so an unprivileged parent can write the maps, as it could for hchen's own program.
+ */
+export const creator: readonly SetupAction[] = [
+  ...asUser,
+  { do: 'dumpable' },
+  { do: 'unshare', namespaces: ['user', 'uts'] },
+];
+
+export interface Workspace {
+  readonly dir: string;
+  /** A probe uid 1000 may execute. */
+  readonly probe: string;
+  /** A root-owned 0600 file: the host secret root inside must not read. */
+  readonly secret: string;
+}
+
+/** Can a process that is neither owner nor group reach and run `file`? */
+function othersCanRun(file: string): boolean {
+  try {
+    if ((statSync(file).mode & 0o005) !== 0o005) return false;
+    for (let dir = dirname(file); ; dir = dirname(dir)) {
+      if ((statSync(dir).mode & 0o001) === 0) return false;
+      if (dir === '/') return true;
+    }
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The lab's scratch under /run/nslab is private to root (0700), so uid 1000 could not even
+ * reach a file there: the workspace is a directory of its own in /tmp, mode 0755, removed at
+ * the end like every other object of the run.
+ */
+export function workspace(ctx: StepContext, labId: string): Workspace {
+  const dir = join('/tmp', `nslab-${labId}-${process.pid}`);
+  ctx.cleanup.push('remove', { path: dir }, `workspace ${dir}`);
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  chmodSync(dir, 0o755);
+  let probe = probePath();
+  if (!othersCanRun(probe)) {
+    const copy = join(dir, 'nslab-probe');
+    copyFileSync(probe, copy);
+    chmodSync(copy, 0o755);
+    probe = copy;
+  }
+  const secret = join(dir, 'nslab-root-only.txt');
+  writeFileSync(secret, 'only the host root may read this\n', { mode: 0o600 });
+  chmodSync(secret, 0o600);
+  return { dir, probe, secret };
+}
+
+export interface WriteResult {
+  readonly ok: boolean;
+  readonly errno: string | null;
+  /** The writer's uid as the probe saw it (proves the write was unprivileged). */
+  readonly writerUid: number;
+}
+
+/** Write `text` into a /proc file as uid 1000, and show it as the shell command it stands for. */
+export async function writeAsUser(ctx: StepContext, ws: Workspace, file: string, text: string): Promise<WriteResult> {
+  const { report } = await probeOnce(ctx, {
+    namespaces: [],
+    actions: asUser,
+    probeFile: ws.probe,
+    probeArgs: ['--write', file, text],
+    label: `uid ${OUTSIDE_UID} writing ${file}`,
+  });
+  const w = report.write;
+  const result: WriteResult = { ok: w?.ok === true, errno: w?.errno ?? null, writerUid: report.uid };
+  ctx.transcript({
+    command: `echo '${text}' > ${file}`,
+    output: result.ok ? '' : `bash: echo: write error: ${result.errno === 'EPERM' ? 'Operation not permitted' : result.errno} (${result.errno})`,
+    where: `the parent, uid ${report.uid}`,
+  });
+  return result;
+}
+
+/** The modern order (bubblewrap, runc): uid_map, then "deny" to setgroups, then gid_map. */
+export async function writeMaps(ctx: StepContext, ws: Workspace, pid: number): Promise<void> {
+  for (const [file, text] of [
+    [`/proc/${pid}/uid_map`, MAP],
+    [`/proc/${pid}/setgroups`, 'deny'],
+    [`/proc/${pid}/gid_map`, MAP],
+  ] as const) {
+    const r = await writeAsUser(ctx, ws, file, text);
+    if (!r.ok) throw new Error(`writing "${text}" to ${file} as uid ${OUTSIDE_UID} failed: ${r.errno}`);
+  }
+}

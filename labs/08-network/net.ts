@@ -1,0 +1,142 @@
+// Helpers for lab 08: names, the `ip` command shown to the learner, quiet JSON queries for the
+// checks, and the state of the host's own network that must not change.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { shown, which } from '../../runner/container.js';
+import { mountsUnder } from '../../runner/undo.js';
+import type { Requirement, StepContext } from '../../runner/model.js';
+
+/** Every object is named per run: two runs (or two engineers) never meet. */
+export interface Names {
+  readonly host: string;
+  readonly c1: string;
+  readonly c2: string;
+}
+
+export function names(pid = process.pid): Names {
+  const n = pid & 0xffff;
+  return { host: `nslab-host-${n}`, c1: `nslab-c1-${n}`, c2: `nslab-c2-${n}` };
+}
+
+export const BRIDGE = 'nslab-br0';
+export const BRIDGE_IP = '192.168.10.1';
+export const NET = '192.168.10.0/24';
+export const ETH1_NET = '192.168.20.0/24';
+export const ETH1_HOST_IP = '192.168.20.1';
+export const ETH1_IP = '192.168.20.11';
+
+const ipPath = () => which('ip') ?? '/sbin/ip';
+const bridgePath = () => which('bridge') ?? '/sbin/bridge';
+
+/** Run a host-side command, show it with its output, and fail the step when it fails. */
+export async function must(ctx: StepContext, argv: readonly string[], where?: string): Promise<string> {
+  const [cmd, ...args] = argv;
+  const file = cmd === 'ip' ? ipPath() : cmd === 'bridge' ? bridgePath() : (which(cmd!) ?? cmd!);
+  const r = await shown(ctx, argv.join(' '), [file, ...args], where !== undefined ? { where } : {});
+  if (r.code !== 0) throw new Error(`${argv.join(' ')} failed (exit ${r.code ?? r.signal}): ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+/** `ip` for a lab namespace: `ip -n NAME ...`. */
+export const ipIn = (ctx: StepContext, ns: string, ...args: string[]) => must(ctx, ['ip', '-n', ns, ...args]);
+
+/** A quiet `ip -j` (or `bridge -j`) query for a check; `ns` undefined means the machine's own namespace. */
+export function query<T>(ns: string | undefined, args: readonly string[], tool: 'ip' | 'bridge' = 'ip'): T {
+  const argv = [...(ns ? ['-n', ns] : []), '-j', ...args];
+  const out = execFileSync(tool === 'ip' ? ipPath() : bridgePath(), argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return JSON.parse(out.trim() || '[]') as T;
+}
+
+export interface Link {
+  readonly ifname: string;
+  readonly address?: string;
+  readonly flags?: string[];
+  readonly master?: string;
+  readonly addr_info?: { family: string; local: string; prefixlen: number }[];
+  readonly linkinfo?: { info_kind?: string; info_data?: Record<string, unknown> };
+  readonly stats64?: { rx: { packets: number }; tx: { packets: number } };
+}
+
+export interface Route {
+  readonly dst: string;
+  readonly gateway?: string;
+  readonly dev?: string;
+  readonly table?: string;
+  readonly type?: string;
+}
+
+export const links = (ns?: string) => query<Link[]>(ns, ['link', 'show']);
+export const addrs = (ns: string | undefined, dev: string) => query<Link[]>(ns, ['addr', 'show', 'dev', dev])[0];
+export const routes = (ns?: string) => query<Route[]>(ns, ['route', 'show']);
+
+/** The machine's own network as `ip` sees it: must be identical before and after the lab. */
+export interface HostNet {
+  readonly links: string[];
+  readonly routes: string;
+  readonly rules: string;
+  readonly resolv: string;
+}
+
+export function hostNet(): HostNet {
+  const text = (args: string[]) => execFileSync(ipPath(), args, { encoding: 'utf8' }).trim();
+  let resolv = '';
+  try {
+    resolv = readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    resolv = '(none)';
+  }
+  return {
+    links: links().map((l) => `${l.ifname} ${l.address ?? ''}`).sort(),
+    routes: [text(['route', 'show', 'table', 'all']), text(['-6', 'route', 'show', 'table', 'all'])].join('\n'),
+    rules: text(['rule', 'show']),
+    resolv,
+  };
+}
+
+/** What `ip netns add` and an /etc/netns folder change the first time: recorded to put it back. */
+export function dirState(path: string): { existed: boolean; mounted: boolean } {
+  return { existed: existsSync(path), mounted: mountsUnder(path).includes(path) };
+}
+
+export interface Ping {
+  readonly sent: number;
+  readonly received: number;
+  readonly text: string;
+}
+
+export function parsePing(text: string): Ping {
+  const m = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(text);
+  return { sent: m ? Number(m[1]) : 0, received: m ? Number(m[2]) : 0, text: m ? m[0] : text.trim().split('\n').pop() ?? '' };
+}
+
+export const lossless = (p: Ping | undefined) => p !== undefined && p.sent > 0 && p.received === p.sent;
+
+/**
+ * The kernel has bridges and veth pairs. Built-in drivers often leave no trace in /sys/module,
+ * so this says no only when the kernel's own config (or its module list) proves it missing.
+ */
+export function kernelNet(): Requirement {
+  return {
+    id: 'kernel:bridge,veth',
+    description: 'the kernel has bridge and veth devices (CONFIG_BRIDGE, CONFIG_VETH)',
+    probe: () => {
+      let config = '';
+      try {
+        config = gunzipSync(readFileSync('/proc/config.gz')).toString('utf8');
+      } catch {
+        return { ok: true }; // cannot tell: let the step try and say what failed
+      }
+      const missing = [['CONFIG_BRIDGE', 'bridge'], ['CONFIG_VETH', 'veth']].filter(
+        ([opt, mod]) => !new RegExp(`^${opt}=[ym]$`, 'm').test(config) && !existsSync(`/sys/module/${mod}`),
+      );
+      return missing.length === 0
+        ? { ok: true }
+        : {
+            ok: false,
+            reason: `this kernel was built without ${missing.map(([o]) => o).join(' and ')}`,
+            remedy: 'use a kernel with bridge and veth support (any distribution kernel has them), or run the lab in the VM (--vm)',
+          };
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { rootOnly, addonOnly } from '../00.setup.js';
+import { hostSnapshot, interruptRun, nslab, notPassed, verifyJson } from '../helpers.js';
+import { lab } from '../../labs/08-network/index.js';
+
+const LAB = '08-network';
+
+/** The machine's own routes and rules: the lab must never change them. */
+const machineNet = () => ({
+  routes: execFileSync('ip', ['route', 'show', 'table', 'all'], { encoding: 'utf8' }),
+  rules: execFileSync('ip', ['rule', 'show'], { encoding: 'utf8' }),
+});
+
+describe('lab 08-network (integration)', function () {
+  beforeEach(function () {
+    rootOnly(this);
+    addonOnly(this);
+  });
+
+  it('declares the tools it shells out to', function () {
+    const ids = lab.requirements.map((r) => r.id);
+    expect(ids).to.include.members(['root', 'tool:ip', 'tool:bridge', 'tool:ping']);
+  });
+
+  it('passes every check and leaves the host as it was', async function () {
+    // Given the host as it is
+    const before = hostSnapshot();
+    const netBefore = machineNet();
+    // When the lab is verified
+    const { result, report } = await verifyJson([LAB]);
+    // Then every check passed with real observations, and nothing changed on the host
+    expect(notPassed(report), result.stderr).to.deep.equal([]);
+    expect(result.code).to.equal(0);
+    const checks = report.labs[0]!.steps.flatMap((s) => s.checks);
+    expect(checks.map((c) => c.id)).to.include.members([
+      'netns-created', 'bridge-up', 'bridge-not-on-machine', 'eth0-inside-only', 'default-route', 'peers-on-bridge',
+      'resolv-inside', 'ping-bridge', 'ping-container', 'through-bridge', 'eth1-in-running-container', 'eth1-works',
+      'machine-unchanged', 'no-way-out',
+    ]);
+    expect(checks.find((c) => c.id === 'ping-container')!.observed).to.match(/(\d+) packets transmitted, \1 received/);
+    expect(checks.find((c) => c.id === 'default-route')!.observed).to.contain('default via 192.168.10.1 dev eth0');
+    expect(hostSnapshot()).to.deep.equal(before);
+    expect(machineNet()).to.deep.equal(netBefore);
+  });
+
+  it("shows the article's brctl/ifconfig lines beside the ip commands it runs", async function () {
+    const r = await nslab(['run', LAB, '--lang', 'zh']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain('给运行中的容器再加一块网卡 eth1');
+    expect(r.stdout).to.contain('brctl addbr lxcbr0; brctl stp lxcbr0 off; ifconfig lxcbr0 192.168.10.1/24 up');
+    expect(r.stdout).to.match(/\$ ip -n nslab-host-\d+ link add nslab-br0 type bridge stp_state 0/);
+    expect(r.stdout).to.match(/\$ ip netns exec nslab-c1-\d+ cat \/etc\/resolv.conf\s+\[host\]\n\s+nameserver 8\.8\.8\.8/);
+    // Every ping targets a lab address only
+    const targets = [...r.stdout.matchAll(/\$ .*ping [^\n]* (\d+\.\d+\.\d+\.\d+)\s/g)].map((m) => m[1]);
+    expect(targets).to.not.be.empty;
+    for (const t of targets) expect(t).to.match(/^192\.168\.(10|20)\./);
+  });
+
+  it('cleans up when interrupted with SIGINT in the middle', async function () {
+    const before = hostSnapshot();
+    const r = await interruptRun(LAB, /ip -n nslab-c1-\d+ link set dev nslab-v1c name eth0/);
+    expect(r.sent).to.equal(true);
+    expect(r.code).to.be.oneOf([130, 0]);
+    expect(hostSnapshot()).to.deep.equal(before);
+  });
+
+  it("opens a shell inside container 1's network and removes everything on exit", async function () {
+    const before = hostSnapshot();
+    const r = await nslab(['shell', LAB], {
+      input: 'hostname\nip -br addr show eth0\nping -c 1 -W 1 192.168.10.12\ncat /etc/resolv.conf\nexit\n',
+    });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/^nslab-c1$/m);
+    expect(r.stdout).to.match(/^eth0\S*\s+UP\s+192\.168\.10\.11\/24/m);
+    expect(r.stdout).to.contain('1 packets transmitted, 1 received');
+    expect(r.stdout).to.match(/^nameserver 8\.8\.8\.8$/m);
+    expect(hostSnapshot()).to.deep.equal(before);
+  });
+});
