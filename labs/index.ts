@@ -7,6 +7,8 @@ import { lab as pid } from './03-pid/index.js';
 import { lab as mnt } from './04-mount/index.js';
 import { lab as userns } from './07-user-namespace/index.js';
 import { lab as network } from './08-network/index.js';
+import { lab as rootfs } from './05-rootfs/index.js';
+import { lab as nsFiles } from './06-ns-files/index.js';
 
 const planned = (id: string, en: string, zh: string): PlannedLab => ({ id, title: { en, zh }, planned: true });
 
@@ -15,8 +17,8 @@ export const registry: readonly (Lab | PlannedLab)[] = [
   ipc,
   pid,
   mnt,
-  planned('05-rootfs', 'A home-made image: rootfs, chroot and pivot_root', '山寨镜像:rootfs、chroot 与 pivot_root'),
-  planned('06-ns-files', 'Namespace files and setns()', 'namespace 文件与 setns()'),
+  rootfs,
+  nsFiles,
   userns,
   network,
   planned('09-cgroups', 'cgroups: cpu, cpuset, memory, blkio, freezer', 'cgroups:cpu、cpuset、memory、blkio、freezer'),
