@@ -5,7 +5,7 @@ import { Container, probeOnce, shown, which, type ProbeReport } from '../../runn
 import { basics, namespaces, tool } from '../../runner/requirements.js';
 import { interactive } from '../../runner/shell.js';
 import type { Lab } from '../../runner/model.js';
-import { holdersOf, msgQueues } from '../03-pid/proc.js';
+import { holdersOf, msgQueues } from '../../runner/proc.js';
 
 interface State {
   /** Our host queue's key: the bytes "ns" and the low half of our PID. */

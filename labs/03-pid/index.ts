@@ -7,7 +7,7 @@ import { basics, namespaces, tool } from '../../runner/requirements.js';
 import { interactive } from '../../runner/shell.js';
 import type { Lab, StepContext } from '../../runner/model.js';
 import type { RunResult } from '../../addon/index.js';
-import { processesIn, statusField } from './proc.js';
+import { processesIn, statusField } from '../../runner/proc.js';
 
 interface OrphanEvent {
   readonly pid: number;

@@ -7,7 +7,7 @@ import { Container, shown, which, type ProbeReport } from '../../runner/containe
 import { basics, filesystem, namespaces, tool } from '../../runner/requirements.js';
 import { interactive } from '../../runner/shell.js';
 import type { Lab, StepContext } from '../../runner/model.js';
-import { mountAt, mountsOf, peerGroup, propagation, type MountLine } from '../03-pid/proc.js';
+import { mountAt, mountsOf, peerGroup, propagation, type MountLine } from '../../runner/proc.js';
 
 interface State {
   fresh?: {

@@ -1,7 +1,7 @@
-// Reading the host's /proc for the namespace labs (02, 03, 04): which processes live in a
+// Reading the host's /proc for the labs: which processes live in a
 // namespace, who still holds one, and the kernel's own tables (sysvipc, mountinfo).
 import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
-import type { Namespace } from '../../addon/index.js';
+import type { Namespace } from '../addon/index.js';
 
 function tryRead(path: string): string | undefined {
   try {
