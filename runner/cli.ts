@@ -25,6 +25,8 @@ interface Options {
   all: boolean;
   help: boolean;
   version: boolean;
+  /** tour: forget the progress remembered between sessions. */
+  reset: boolean;
   positional: string[];
 }
 
@@ -60,7 +62,12 @@ Exit status: 0 no check failed, 1 a check failed, 2 bad usage.`,
 Builds the lab's container and starts an interactive shell inside it, the way the article
 always ends in /bin/bash. Everything is removed when the shell exits.`,
   clean: 'nslab clean — remove mounts, processes, queues and directories that an interrupted or crashed run left behind.',
-  tour: 'nslab tour [lab] — the guided walkthrough.',
+  tour: `nslab tour [lab] [--lang en|zh] [--reset]
+The guided walkthrough: the labs with their state on this machine, then one lab a step at a
+time (Enter runs a step, a runs the rest, r re-runs, s opens a shell, l switches language,
+? lists the keys, q goes back, Ctrl-C cleans up and quits). Progress is remembered in
+$XDG_STATE_HOME/nslab/progress.json (~/.local/state/nslab); --reset forgets it.
+When stdout is not a terminal it prints what nslab run would (all available labs by default).`,
 };
 
 function defaultLang(): Lang {
@@ -69,7 +76,7 @@ function defaultLang(): Lang {
 }
 
 export function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { lang: defaultLang(), reporter: 'human', all: false, help: false, version: false, positional: [] };
+  const o: Options = { lang: defaultLang(), reporter: 'human', all: false, help: false, version: false, reset: false, positional: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -93,6 +100,9 @@ export function parseArgs(argv: readonly string[]): Options {
       }
       case '--all':
         o.all = true;
+        break;
+      case '--reset':
+        o.reset = true;
         break;
       case '-h':
       case '--help':
@@ -268,9 +278,27 @@ async function shellCommand(o: Options, out: Out): Promise<number> {
 }
 
 async function tourCommand(o: Options, out: Out): Promise<number> {
-  out(HELP.main!);
-  out('');
-  return listCommand(o, out);
+  const { progressFile, resetProgress } = await import('./tui/progress.js');
+  if (o.reset) resetProgress(progressFile());
+  const chosen = resolveLabs(o.positional);
+  if (process.stdout.isTTY !== true || process.stdin.isTTY !== true) {
+    // Plain text: the tour is `nslab run` on the chosen labs, or on every available one.
+    const labs = chosen.length > 0 ? chosen : registry.filter((l) => !isPlanned(l));
+    return runCommand({ ...o, positional: labs.map((l) => l.id) }, out);
+  }
+  if (chosen.length > 1) throw new UsageError('nslab tour opens one lab at a time, e.g. nslab tour 01-uts.');
+  const common = {
+    entries: registry,
+    lang: o.lang,
+    version: version(),
+    progressFile: progressFile(),
+    color: !process.env.NO_COLOR && process.env.TERM !== 'dumb',
+  };
+  // The list appears at once; React and Ink load behind it.
+  const { paintFirstFrame } = await import('./tui/first-frame.js');
+  const painted = chosen.length === 0 ? paintFirstFrame(common) : 0;
+  const { openTour } = await import('./tui/index.js');
+  return openTour({ ...common, painted, ...(chosen[0] ? { initialLab: chosen[0].id } : {}) });
 }
 
 export async function main(argv: readonly string[], out: Out = (s) => process.stdout.write(`${s}\n`)): Promise<number> {

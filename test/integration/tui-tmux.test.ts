@@ -1,0 +1,99 @@
+// The guided tour in a real terminal: `nslab` in an 80×24 tmux session, 01-uts opened and run
+// with key presses, the screen captured; the host is left exactly as it was.
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addonOnly, rootOnly } from '../00.setup.js';
+import { cli, hostSnapshot, nslab } from '../helpers.js';
+import { hasTmux, quote, terminalEnv, Tmux } from '../tmux.js';
+
+describe('the guided tour in a real terminal (tmux)', function () {
+  let tmux: Tmux;
+  let state: string;
+
+  beforeEach(function () {
+    if (!hasTmux()) {
+      this.test!.title += ' (skipped: tmux is not installed; apt-get install tmux)';
+      this.skip();
+    }
+    rootOnly(this);
+    addonOnly(this);
+    tmux = new Tmux();
+    state = mkdtempSync(join(tmpdir(), 'nslab-tmux-state-'));
+  });
+
+  afterEach(function () {
+    tmux?.stop();
+    if (state) rmSync(state, { recursive: true, force: true });
+  });
+
+  it('opens 01-uts from the list, runs it, shows every check as ✓ and quits cleanly', async function () {
+    this.timeout(90_000);
+    // Given the host as it is and nslab started in an 80×24 terminal
+    const before = hostSnapshot();
+    tmux.start(`${terminalEnv({ XDG_STATE_HOME: state })} ${quote(process.execPath)} ${quote(cli)}; echo NSLAB-EXIT=$?; sleep 600`);
+    await tmux.until((s) => /▸ 01-uts .*○ not run/.test(s), 'the lab list');
+    // When 01-uts is opened, begun and run to the end
+    tmux.keys('Enter');
+    await tmux.until((s) => s.includes('Six questions'), 'the card');
+    tmux.keys('Enter');
+    await tmux.until((s) => s.includes('Step 1/2'), 'the first step');
+    tmux.keys('a');
+    const screen = await tmux.until((s) => /01-uts passed: 5\/5 checks/.test(s), 'the summary', 30_000);
+    if (process.env.NSLAB_SHOW_SCREEN) process.stdout.write(`\n${screen}\n`);
+    // Then the screen fits the terminal and shows the checks as ✓ lines, none ✗
+    const lines = screen.replace(/\n$/, '').split('\n');
+    expect(lines.length).to.be.at.most(24);
+    for (const l of lines) expect(l.length, l).to.be.at.most(80);
+    expect(lines.filter((l) => /^\s*✓ /.test(l)).length).to.be.at.least(3);
+    expect(screen).not.to.match(/^\s*✗/m);
+    expect(screen).to.contain('cleanup: everything the lab created was removed');
+    // When q goes back to the list and q again quits
+    tmux.keys('q');
+    await tmux.until((s) => /▸ 01-uts .*✓ passed/.test(s), 'the list with 01-uts passed');
+    tmux.keys('q');
+    await tmux.until((s) => s.includes('NSLAB-EXIT=0'), 'nslab to exit');
+    // Then nothing is left on the host
+    expect(hostSnapshot()).to.deep.equal(before);
+  });
+
+  it('suspends for the lab shell and comes back when it exits', async function () {
+    this.timeout(60_000);
+    const before = hostSnapshot();
+    tmux.start(`${terminalEnv({ XDG_STATE_HOME: state })} ${quote(process.execPath)} ${quote(cli)} tour 01-uts; echo NSLAB-EXIT=$?; sleep 600`);
+    await tmux.until((s) => s.includes('Six questions'), 'the card');
+    // When s opens the shell, hostname runs inside the container
+    tmux.keys('s');
+    await tmux.until((s) => s.includes('[nslab 01-uts]'), 'the shell prompt');
+    tmux.text('hostname');
+    tmux.keys('Enter');
+    await tmux.until((s) => /^container\s*$/m.test(s), 'hostname inside the container');
+    // and exit returns to the tour, which still takes keys
+    tmux.text('exit');
+    tmux.keys('Enter');
+    await tmux.until((s) => s.includes('The shell exited (0)') && s.includes('Six questions'), 'the tour back');
+    tmux.keys('C-c');
+    await tmux.until((s) => s.includes('NSLAB-EXIT=130'), 'nslab to exit on Ctrl-C');
+    expect(hostSnapshot()).to.deep.equal(before);
+  });
+});
+
+describe('the guided tour without a terminal', function () {
+  beforeEach(function () {
+    rootOnly(this);
+    addonOnly(this);
+  });
+
+  it('prints what nslab run prints when stdout is not a TTY', async function () {
+    // Given stdout is a pipe, When the tour is asked for 01-uts in Chinese
+    const r = await nslab(['tour', '01-uts', '--lang', 'zh']);
+    // Then it is plain text: explanations, commands, ✓ lines and the summary, no escape codes
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain('■ 01-uts — UTS namespace:独立的主机名');
+    expect(r.stdout).to.match(/\$ hostname\s+\[container\]\n\s+container/);
+    expect(r.stdout).to.match(/^\s+✓ /m);
+    expect(r.stdout).to.contain('5 passed, 0 failed, 0 skipped');
+    expect(r.stdout).not.to.contain('\x1b[');
+  });
+});

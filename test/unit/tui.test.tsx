@@ -1,0 +1,291 @@
+// The guided tour, driven by key presses: frames are compared with ANSI stripped, and every
+// wait is on content, never on time. A fake lab covers the screens without root; the real
+// 01-uts run needs root and the addon.
+import { expect } from 'chai';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { render } from 'ink-testing-library';
+import { addonOnly, rootOnly } from '../00.setup.js';
+import { hostSnapshot } from '../helpers.js';
+import { registry } from '../../labs/index.js';
+import type { Lab, PlannedLab } from '../../runner/model.js';
+import { App } from '../../runner/tui/App.js';
+import { progressFile } from '../../runner/tui/progress.js';
+
+const ENTER = '\r';
+const ESC = '\x1b';
+const DOWN = '\x1b[B';
+const CTRL_C = '\x03';
+
+const strip = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+
+type Rendered = ReturnType<typeof render>;
+
+/** The screen as the learner sees it (static output included), without colours. */
+const frame = (r: Rendered) => strip(r.lastFrame() ?? '');
+/** Wrapped lines joined back: for sentences that may span two rows. */
+const flat = (f: string) => f.replace(/\s+/g, ' ');
+
+async function until(r: Rendered, pred: (f: string) => boolean, what: string, ms = 10_000): Promise<string> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const f = frame(r);
+    if (pred(f)) return f;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; the screen was:\n${f}`);
+    await new Promise((res) => setTimeout(res, 10));
+  }
+}
+const untilText = (r: Rendered, text: string | RegExp, ms?: number) =>
+  until(r, (f) => (typeof text === 'string' ? f.includes(text) : text.test(f)), String(text), ms);
+
+/** The part of the screen after the last occurrence of `marker` (the live area, not the history). */
+const after = (f: string, marker: string) => f.slice(f.lastIndexOf(marker));
+
+interface FakeState {
+  value?: number;
+  attempts?: number;
+}
+
+let attempts = 0;
+
+function fakeLab(o: { id?: string; failSecond?: boolean; hang?: boolean; unmet?: string } = {}): Lab<FakeState> {
+  const text = (en: string, zh: string) => ({ en, zh });
+  return {
+    id: o.id ?? '01-fake',
+    title: text('A fake lab for the screens', '用来测试界面的假实验'),
+    card: {
+      problem: text('Problem answer.', '问题的回答。'),
+      tradeoff: text('Trade-off answer.', '代价的回答。'),
+      usedBy: text('Used-by answer.', '使用场景的回答。'),
+      parts: text('Parts answer.', '组成的回答。'),
+      kernel: text('Kernel answer.', '内核的回答。'),
+      alternatives: text('Alternatives answer.', '其他实现的回答。'),
+    },
+    requirements: o.unmet ? [{ id: 'vm', description: 'a VM', probe: () => ({ ok: false, reason: o.unmet!, remedy: 'run with --vm' }) }] : [],
+    init: () => ({}),
+    steps: [
+      {
+        id: 'first',
+        title: text('First step', '第一步'),
+        explain: text('Why the first step matters.', '第一步为什么重要。'),
+        article: 'old-command --first',
+        modern: 'new-command --first',
+        async run(ctx, s) {
+          ctx.transcript({ command: 'echo hi', output: 'hi\n', where: 'host' });
+          ctx.progress(0.5, 'halfway');
+          ctx.measure('before', 10);
+          ctx.measure('after', 20);
+          s.value = 42;
+          s.attempts = ++attempts;
+          if (o.hang) {
+            ctx.scratch();
+            await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted'))));
+          }
+        },
+        checks: [{ id: 'value', description: 'The value is 42.', evaluate: (s) => ({ observed: String(s.value), expected: '42', pass: s.value === 42 }) }],
+      },
+      {
+        id: 'second',
+        title: text('Second step', '第二步'),
+        explain: text('Why the second step matters.', '第二步为什么重要。'),
+        modern: 'new-command --second',
+        async run(ctx) {
+          ctx.log('second step ran');
+        },
+        checks: [
+          {
+            id: 'builds-on-first',
+            description: 'The second step sees what the first one set up.',
+            evaluate: (s) => ({ observed: String(s.value), expected: '42', pass: !o.failSecond && s.value === 42 }),
+          },
+        ],
+      },
+    ],
+  };
+}
+
+const planned: PlannedLab = { id: '12-later', title: { en: 'Not built yet', zh: '还没做' }, planned: true };
+
+describe('the guided tour (TUI)', function () {
+  let state: string;
+  let run: string;
+  const saved = { XDG_STATE_HOME: process.env.XDG_STATE_HOME, NSLAB_RUN_DIR: process.env.NSLAB_RUN_DIR };
+  const mounted: Rendered[] = [];
+
+  beforeEach(function () {
+    state = mkdtempSync(join(tmpdir(), 'nslab-tui-state-'));
+    run = mkdtempSync(join(tmpdir(), 'nslab-tui-run-'));
+    process.env.XDG_STATE_HOME = state;
+    if (!process.env.CI_KEEP_RUN_DIR) process.env.NSLAB_RUN_DIR = run;
+  });
+
+  afterEach(function () {
+    for (const r of mounted.splice(0)) r.unmount();
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    rmSync(state, { recursive: true, force: true });
+    rmSync(run, { recursive: true, force: true });
+  });
+
+  function tour(entries: readonly (Lab | PlannedLab)[], extra: { lang?: 'en' | 'zh'; initialLab?: string; onExit?: (c: number) => void } = {}) {
+    const r = render(
+      <App
+        entries={entries}
+        lang={extra.lang ?? 'en'}
+        version="test"
+        progressFile={progressFile()}
+        color={false}
+        onExit={extra.onExit ?? (() => undefined)}
+        {...(extra.initialLab ? { initialLab: extra.initialLab } : {})}
+      />,
+    );
+    mounted.push(r);
+    return r;
+  }
+
+  it('lists the labs with their state here, and says why one is skipped', async function () {
+    // Given a runnable lab, one this machine cannot run, and a planned one
+    const r = tour([fakeLab(), fakeLab({ id: '02-needs-vm', unmet: 'needs --vm: no device-mapper' }), planned]);
+    // When the list appears and the requirements are probed
+    await untilText(r, /01-fake .*○ not run/);
+    await untilText(r, /02-needs-vm .*⊘ skipped here/);
+    expect(frame(r)).to.match(/12-later .*· not yet available/);
+    // Then the skipped lab's reason and remedy show when it is selected
+    r.stdin.write(DOWN);
+    await untilText(r, '02-needs-vm skipped here: needs --vm: no device-mapper');
+    expect(frame(r)).to.contain('to run it: run with --vm');
+    // and a planned lab does not open
+    r.stdin.write(DOWN);
+    await untilText(r, /▸ 12-later/);
+    r.stdin.write(ENTER);
+    await untilText(r, '12-later is not yet available.');
+  });
+
+  it('walks a lab step by step, toggles the language, and remembers the result', async function () {
+    // Given the list
+    const r = tour([fakeLab(), planned]);
+    await untilText(r, '▸ 01-fake');
+    // When the lab is opened, its card shows the six questions
+    r.stdin.write(ENTER);
+    const card = await untilText(r, 'Six questions');
+    for (const a of ['Problem answer.', 'Trade-off answer.', 'Used-by answer.', 'Parts answer.', 'Kernel answer.', 'Alternatives answer.']) expect(card).to.contain(a);
+    // and one step at a time: explanation, the article's command beside today's
+    r.stdin.write(ENTER);
+    let f = await untilText(r, 'Step 1/2 · First step');
+    expect(f).to.contain('Why the first step matters.');
+    expect(f).to.match(/article\s+old-command --first/);
+    expect(f).to.match(/today\s+new-command --first/);
+    // Enter runs it: its output, measurements and checks stay on screen
+    r.stdin.write(ENTER);
+    f = await untilText(r, 'Step 2/2 · Second step');
+    expect(f).to.contain('$ echo hi   [host]');
+    expect(f).to.match(/before\s+█+ 10/);
+    expect(flat(f)).to.contain('✓ The value is 42. — observed 42, expected 42');
+    r.stdin.write(ENTER);
+    f = await untilText(r, '01-fake passed: 2/2 checks');
+    expect(f).to.contain('second step ran');
+    expect(flat(f)).to.contain('✓ The second step sees what the first one set up.');
+    expect(f).not.to.contain('✗');
+    // Then l shows Chinese
+    r.stdin.write('l');
+    f = await untilText(r, '01-fake 通过: 2/2 项检查');
+    expect(after(f, '■ 01-fake')).to.contain('用来测试界面的假实验');
+    // and back in the list the lab is passed
+    r.stdin.write('q');
+    await untilText(r, /▸ 01-fake .*✓ 通过/);
+    const saved = JSON.parse(readFileSync(progressFile(), 'utf8')) as { labs: Record<string, { status: string; checks: string }> };
+    expect(saved.labs['01-fake']).to.include({ status: 'passed', checks: '2/2' });
+    // and a new session remembers it
+    r.unmount();
+    const again = tour([fakeLab(), planned]);
+    await untilText(again, /01-fake .*✓ passed/);
+  });
+
+  it('shows a failed check as ✗, marks the lab failed, and r re-runs the step from a fresh state', async function () {
+    // Given a lab whose second check fails
+    const r = tour([fakeLab({ failSecond: true })], { initialLab: '01-fake' });
+    await untilText(r, 'Six questions');
+    // When all of it runs (a)
+    r.stdin.write('a');
+    let f = await untilText(r, '01-fake failed: 1/2 checks');
+    // Then the failure is a ✗ line with what was observed and expected
+    expect(flat(f)).to.contain('✗ The second step sees what the first one set up. — observed 42, expected 42');
+    // When r re-runs the last step, the first is replayed quietly for the state it sets up
+    const before = attempts;
+    r.stdin.write('r');
+    f = await until(r, (x) => x.includes('↻ ✓ Step 1/2') && after(x, '↻').includes('01-fake failed: 1/2 checks'), 'the re-run and its summary');
+    expect(f).to.contain('↻ ✓ Step 1/2 · First step');
+    expect(attempts).to.equal(before + 1);
+    r.stdin.write(ESC);
+    await untilText(r, /▸ 01-fake .*✗ failed/);
+  });
+
+  it('shows a lab this machine cannot run as skipped, with the reason and the remedy', async function () {
+    const r = tour([fakeLab({ unmet: 'needs --vm: no device-mapper' })], { initialLab: '01-fake' });
+    await untilText(r, 'Six questions');
+    r.stdin.write(ENTER);
+    const f = await untilText(r, '⊘ skipped here: needs --vm: no device-mapper');
+    expect(f).to.contain('to run it: run with --vm');
+    r.stdin.write('q');
+    await untilText(r, /01-fake .*⊘ skipped here/);
+  });
+
+  it('cleans up on Ctrl-C in the middle of a step before it exits', async function () {
+    // Given a step that made a scratch directory and keeps running
+    let code: number | undefined;
+    const r = tour([fakeLab({ hang: true })], { initialLab: '01-fake', onExit: (c) => (code = c) });
+    await untilText(r, 'Six questions');
+    r.stdin.write('a');
+    await untilText(r, 'Ctrl-C stops and cleans up');
+    await until(r, () => readdirSync(run).some((d) => d.startsWith('nslab-01-fake')), 'the scratch directory');
+    // When Ctrl-C is pressed
+    r.stdin.write(CTRL_C);
+    // Then the tour exits with 130 and the scratch directory is gone
+    await until(r, () => code !== undefined, 'the exit');
+    expect(code).to.equal(130);
+    const left = existsSync(run) ? readdirSync(run, { recursive: true }) : [];
+    expect(left, 'scratch or journal left behind').to.deep.equal([]);
+  });
+
+  describe('with the real 01-uts lab', function () {
+    beforeEach(function () {
+      rootOnly(this);
+      addonOnly(this);
+      if (saved.NSLAB_RUN_DIR === undefined) delete process.env.NSLAB_RUN_DIR;
+      else process.env.NSLAB_RUN_DIR = saved.NSLAB_RUN_DIR;
+    });
+
+    it('list → open 01-uts → run all steps → all ✓ → Chinese → back → 01-uts passed', async function () {
+      this.timeout(60_000);
+      // Given the host as it is and the real registry
+      const host = hostSnapshot();
+      const r = tour(registry);
+      await untilText(r, /▸ 01-uts .*UTS namespace/);
+      // When 01-uts is opened, begun and every step run
+      r.stdin.write(ENTER);
+      await untilText(r, 'Six questions');
+      r.stdin.write(ENTER);
+      await untilText(r, 'Step 1/2');
+      r.stdin.write('a');
+      let f = await untilText(r, /01-uts passed: \d+\/\d+ checks/, 30_000);
+      // Then every check is a ✓ line with its observation, none is ✗
+      const ticks = f.split('\n').filter((l) => /^\s*✓ /.test(l));
+      expect(ticks.length).to.be.at.least(7); // 2 step headers + 5 checks
+      expect(flat(f).match(/✓ [^✓]*? — observed /g) ?? []).to.have.length(5);
+      expect(f).not.to.match(/^\s*✗/m);
+      expect(f).to.contain('5/5 checks');
+      expect(f).to.match(/\$ hostname\s+\[container\]\n\s+container/);
+      // When l is pressed, Chinese shows
+      r.stdin.write('l');
+      f = await untilText(r, '01-uts 通过: 5/5 项检查');
+      expect(after(f, '■ 01-uts')).to.contain('UTS namespace:独立的主机名');
+      // and back in the list, 01-uts is passed
+      r.stdin.write('q');
+      await untilText(r, /▸ 01-uts .*✓ 通过/);
+      expect(hostSnapshot()).to.deep.equal(host);
+    });
+  });
+});
