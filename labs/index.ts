@@ -9,6 +9,7 @@ import { lab as userns } from './07-user-namespace/index.js';
 import { lab as network } from './08-network/index.js';
 import { lab as rootfs } from './05-rootfs/index.js';
 import { lab as nsFiles } from './06-ns-files/index.js';
+import { lab as aufs } from './11-aufs/index.js';
 
 const planned = (id: string, en: string, zh: string): PlannedLab => ({ id, title: { en, zh }, planned: true });
 
@@ -23,7 +24,7 @@ export const registry: readonly (Lab | PlannedLab)[] = [
   network,
   planned('09-cgroups', 'cgroups: cpu, cpuset, memory, blkio, freezer', 'cgroups:cpu、cpuset、memory、blkio、freezer'),
   planned('10-cgroup-v2', 'cgroup v2: the unified hierarchy', 'cgroup v2:统一层级'),
-  planned('11-aufs', 'Union mounts: copy-up, whiteouts, opaque directories', '联合挂载:写时复制、whiteout 与不透明目录'),
+  aufs,
   planned('12-devicemapper', 'Device-mapper thin pool and snapshots', 'Device-mapper 精简池与快照'),
 ];
 

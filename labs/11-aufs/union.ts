@@ -1,0 +1,108 @@
+// The mount holder: every union of this lab is mounted inside one private mount namespace,
+// held open by a probe process. The host never sees these mounts, and they die with the
+// process, so no mount can outlive the lab. The host reads the unions through /proc/PID/root.
+import { lstatSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Container, shown, which } from '../../runner/container.js';
+import { mountsOf, type MountLine } from '../../runner/proc.js';
+import type { RunResult, SetupAction } from '../../addon/index.js';
+import type { StepContext } from '../../runner/model.js';
+
+export class Holder {
+  private constructor(readonly container: Container) {}
+
+  /** A process in a new mount namespace whose mounts are private (MS_REC|MS_PRIVATE first). */
+  static async start(ctx: StepContext): Promise<Holder> {
+    const c = await Container.start(ctx, {
+      namespaces: ['mnt'],
+      actions: [{ do: 'makePrivate' }],
+      label: 'mount-namespace holder (11-aufs)',
+    });
+    return new Holder(c);
+  }
+
+  get pid(): number {
+    return this.container.pid;
+  }
+
+  /** A host path as seen inside the holder's mount namespace (union mounts included). */
+  inside(path: string): string {
+    return `/proc/${this.pid}/root${path}`;
+  }
+
+  /** mount(2) inside the namespace, from `cwd` so that layer paths can stay short and relative. */
+  async mount(cwd: string, target: string, fstype: string, data: string, source = fstype): Promise<void> {
+    await this.container.exec([which('true') ?? '/bin/true'], {
+      actions: [{ do: 'chdir', path: cwd }, { do: 'mount', source, target, fstype, data }],
+    });
+  }
+
+  async umount(target: string): Promise<void> {
+    await this.container.exec([which('true') ?? '/bin/true'], { actions: [{ do: 'umount', target }] });
+  }
+
+  /** Run a shell command inside the namespace from `cwd`, shown to the learner with its output. */
+  sh(ctx: StepContext, cwd: string, command: string): Promise<RunResult> {
+    const actions: SetupAction[] = [{ do: 'chdir', path: cwd }];
+    return shown(ctx, command, [which('sh') ?? '/bin/sh', '-c', command], { container: this.container, actions });
+  }
+
+  /** The mounts of the namespace's mount table (/proc/PID/mountinfo) whose mount point is `target`. */
+  mountsAt(target: string): MountLine[] {
+    return mountsOf(this.pid).filter((m) => m.target === target);
+  }
+
+  stop(): Promise<void> {
+    return this.container.stop();
+  }
+}
+
+/** Run a shell command on the host from `cwd` (looking at the branches directly), shown. */
+export function hostSh(ctx: StepContext, cwd: string, command: string): Promise<RunResult> {
+  return shown(ctx, command, [which('sh') ?? '/bin/sh', '-c', command], { actions: [{ do: 'chdir', path: cwd }], where: 'host' });
+}
+
+/** The overlay mount options of a union: `lower` leftmost is the top layer, like AUFS's dirs=. */
+export function overlayData(lower: readonly string[], upper?: { upper: string; work: string }): string {
+  const l = `lowerdir=${lower.join(':')}`;
+  return upper ? `${l},upperdir=${upper.upper},workdir=${upper.work}` : l;
+}
+
+/**
+ * Create a directory tree of small files: { 'a/b': 'text' } (a trailing '/' makes a directory).
+ * `root` itself is made without `recursive`: if the scratch directory is already gone (the run
+ * was interrupted and cleaned up), this fails instead of quietly making it again.
+ */
+export function plant(root: string, files: Readonly<Record<string, string>>): void {
+  mkdirSync(root);
+  for (const [rel, content] of Object.entries(files)) {
+    const p = join(root, rel);
+    if (rel.endsWith('/')) mkdirSync(p, { recursive: true });
+    else {
+      mkdirSync(join(p, '..'), { recursive: true });
+      writeFileSync(p, content);
+    }
+  }
+}
+
+/** Major and minor device numbers of a dev_t as Node reports it (glibc's encoding). */
+export function majorMinor(rdev: number): { major: number; minor: number } {
+  const r = BigInt(rdev);
+  const major = Number(((r >> 8n) & 0xfffn) | ((r >> 32n) & ~0xfffn));
+  const minor = Number((r & 0xffn) | ((r >> 12n) & ~0xffn));
+  return { major, minor };
+}
+
+/** What a branch entry is, as the kernel's stat says: 'file', 'dir', 'whiteout 0/0', 'char 1/3'… */
+export function kindOf(path: string): string {
+  try {
+    const st = lstatSync(path);
+    if (st.isCharacterDevice()) {
+      const { major, minor } = majorMinor(st.rdev);
+      return major === 0 && minor === 0 ? 'whiteout 0/0' : `char ${major}/${minor}`;
+    }
+    return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+  } catch {
+    return 'missing';
+  }
+}
