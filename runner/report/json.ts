@@ -29,6 +29,7 @@ function stepJson(s: StepResult, opts: JsonOptions): Record<string, unknown> {
   };
   if (s.measurements !== undefined) o.measurements = s.measurements;
   if (s.error !== undefined) o.error = s.error;
+  if (s.durationMs !== undefined) o.durationMs = s.durationMs;
   if (opts.transcripts && s.transcripts !== undefined) {
     o.transcripts = s.transcripts.map((t) => {
       const tj: Record<string, unknown> = { command: t.command, output: t.output };
@@ -44,6 +45,7 @@ function labJson(l: LabResult, opts: JsonOptions): Record<string, unknown> {
   if (l.reason !== undefined) o.reason = l.reason;
   if (l.remedy !== undefined) o.remedy = l.remedy;
   o.steps = l.steps.map((s) => stepJson(s, opts));
+  if (l.durationMs !== undefined) o.durationMs = l.durationMs;
   return o;
 }
 
