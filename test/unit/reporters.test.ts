@@ -129,9 +129,9 @@ describe('reporters', () => {
       expect(Object.keys(doc)).to.deep.equal(['nslab', 'host', 'labs']);
       expect(doc.host).to.deep.equal(report.host);
       expect(doc.labs.map((l: { id: string }) => l.id)).to.deep.equal(['01-uts', '02-pid', '05-dm']);
-      expect(Object.keys(doc.labs[0])).to.deep.equal(['id', 'title', 'status', 'steps']);
+      expect(Object.keys(doc.labs[0])).to.deep.equal(['id', 'title', 'status', 'steps', 'durationMs']);
       expect(Object.keys(doc.labs[2])).to.deep.equal(['id', 'title', 'status', 'reason', 'remedy', 'steps']);
-      expect(Object.keys(doc.labs[0].steps[0])).to.deep.equal(['id', 'title', 'status', 'checks', 'measurements']);
+      expect(Object.keys(doc.labs[0].steps[0])).to.deep.equal(['id', 'title', 'status', 'checks', 'measurements', 'durationMs']);
       expect(Object.keys(doc.labs[0].steps[0].checks[0])).to.deep.equal(['id', 'description', 'status', 'observed', 'expected']);
       expect(Object.keys(doc.labs[1].steps[0].checks[1])).to.deep.equal(['id', 'description', 'status', 'observed', 'expected', 'reason']);
       expect(doc.labs[1].steps[0].checks[0].observed).to.equal(NASTY);
