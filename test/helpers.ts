@@ -206,3 +206,37 @@ export function useTempRunDir(): { readonly base: () => string } {
   });
   return { base: () => dir };
 }
+
+/**
+ * Verify a lab for real and require every check to pass and the host to be as before.
+ * Returns the checks by id for the test's own assertions on the observations.
+ */
+export async function expectLabPasses(lab: string): Promise<{ report: Report; check: (id: string) => Report['labs'][number]['steps'][number]['checks'][number] }> {
+  const { expect } = await import('chai');
+  const before = hostSnapshot();
+  const { result, report } = await verifyJson([lab]);
+  expect(notPassed(report), result.stderr).to.deep.equal([]);
+  expect(result.code).to.equal(0);
+  expect(hostSnapshot()).to.deep.equal(before);
+  const checks = report.labs[0]!.steps.flatMap((s) => s.checks);
+  return {
+    report,
+    check: (id) => {
+      const c = checks.find((x) => x.id === id);
+      if (!c) throw new Error(`lab ${lab} has no check ${id} (it has ${checks.map((x) => x.id).join(', ')})`);
+      return c;
+    },
+  };
+}
+
+/** Interrupt `nslab run <lab>` with SIGINT once `marker` shows, and require a clean stop. */
+export async function expectCleanInterrupt(lab: string, marker: RegExp): Promise<CliResult> {
+  const { expect } = await import('chai');
+  const before = hostSnapshot();
+  const r = await interruptRun(lab, marker);
+  expect(r.sent, `the marker ${marker} never appeared`).to.equal(true);
+  expect(r.code, 'the lab finished before the signal, or did not stop with 130').to.equal(130);
+  expect(r.stdout).to.match(/interrupted/);
+  expect(hostSnapshot()).to.deep.equal(before);
+  return r;
+}

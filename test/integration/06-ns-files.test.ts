@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { rootOnly, addonOnly } from '../00.setup.js';
-import { hostSnapshot, interruptRun, nslab, notPassed, verifyJson } from '../helpers.js';
+import { expectCleanInterrupt, hostSnapshot, notPassed, nslab, verifyJson } from '../helpers.js';
 
 describe('lab 06-ns-files (integration)', function () {
   beforeEach(function () {
@@ -35,11 +35,7 @@ describe('lab 06-ns-files (integration)', function () {
   });
 
   it('cleans up when interrupted with SIGINT while the namespace is held', async function () {
-    const before = hostSnapshot();
-    const r = await interruptRun('06-ns-files', /mount --bind \/proc\/\d+\/ns\/uts/);
-    expect(r.sent).to.equal(true);
-    expect(r.code).to.be.oneOf([130, 0]);
-    expect(hostSnapshot()).to.deep.equal(before);
+    await expectCleanInterrupt('06-ns-files', /mount --bind \/proc\/\d+\/ns\/uts/);
     expect(hostSnapshot().mountinfo).not.to.contain('nslab-uts-hold');
   });
 

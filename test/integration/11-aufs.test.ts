@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { rootOnly, addonOnly } from '../00.setup.js';
-import { hostSnapshot, interruptRun, nslab, notPassed, verifyJson } from '../helpers.js';
+import { expectCleanInterrupt, hostSnapshot, notPassed, nslab, verifyJson } from '../helpers.js';
 
 const aufsInKernel = () => readFileSync('/proc/filesystems', 'utf8').split('\n').some((l) => l.trim().split(/\s+/).pop() === 'aufs');
 
@@ -53,19 +53,11 @@ describe('lab 11-aufs (integration)', function () {
   });
 
   it('cleans up when interrupted with SIGINT in the middle', async function () {
-    const before = hostSnapshot();
-    const r = await interruptRun('11-aufs', /Whiteout: deleting a lower file/);
-    expect(r.sent).to.equal(true);
-    expect(r.code).to.be.oneOf([130, 0]);
-    expect(hostSnapshot()).to.deep.equal(before);
+    await expectCleanInterrupt('11-aufs', /Whiteout: deleting a lower file/);
   });
 
   it('cleans up when interrupted during the layer benchmark', async function () {
-    const before = hostSnapshot();
-    const r = await interruptRun('11-aufs', /128 layers as relative names/);
-    expect(r.sent).to.equal(true);
-    expect(r.code).to.be.oneOf([130, 0]);
-    expect(hostSnapshot()).to.deep.equal(before);
+    await expectCleanInterrupt('11-aufs', /128 layers as relative names/);
   });
 
   it('opens a shell with the fruits/vegetables union mounted and removes it on exit', async function () {
