@@ -10,6 +10,8 @@ import { lab as network } from './08-network/index.js';
 import { lab as rootfs } from './05-rootfs/index.js';
 import { lab as nsFiles } from './06-ns-files/index.js';
 import { lab as aufs } from './11-aufs/index.js';
+import { lab as cgroups } from './09-cgroups/index.js';
+import { lab as cgroupV2 } from './10-cgroup-v2/index.js';
 
 const planned = (id: string, en: string, zh: string): PlannedLab => ({ id, title: { en, zh }, planned: true });
 
@@ -22,8 +24,8 @@ export const registry: readonly (Lab | PlannedLab)[] = [
   nsFiles,
   userns,
   network,
-  planned('09-cgroups', 'cgroups: cpu, cpuset, memory, blkio, freezer', 'cgroups:cpu、cpuset、memory、blkio、freezer'),
-  planned('10-cgroup-v2', 'cgroup v2: the unified hierarchy', 'cgroup v2:统一层级'),
+  cgroups,
+  cgroupV2,
   aufs,
   planned('12-devicemapper', 'Device-mapper thin pool and snapshots', 'Device-mapper 精简池与快照'),
 ];

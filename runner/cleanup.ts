@@ -37,6 +37,8 @@ export class CleanupStack {
   private readonly entries: Entry[] = [];
   private next = 1;
   private closed = false;
+  /** Entries whose undo failed; they stay in the journal. */
+  private failed: Entry[] = [];
   readonly file: string;
 
   constructor(name = runId()) {
@@ -90,13 +92,22 @@ export class CleanupStack {
     this.closed = true;
     const removed: string[] = [];
     const errors: string[] = [];
-    while (this.entries.length > 0) {
-      const entry = this.entries.pop()!;
+    // What an earlier unwind could not remove is tried again, after everything newer.
+    const pending = [...this.failed, ...this.entries];
+    this.entries.length = 0;
+    this.failed = [];
+    while (pending.length > 0) {
+      const entry = pending.pop()!;
       const err = undo(entry);
-      if (err) errors.push(err);
-      else removed.push(entry.label);
+      if (err) {
+        errors.push(err);
+        this.failed.unshift(entry);
+      } else {
+        removed.push(entry.label);
+      }
     }
-    if (errors.length === 0) {
+    // The journal goes only when nothing is left: otherwise the next run recovers from it.
+    if (this.failed.length === 0) {
       rmSync(this.file, { force: true });
       removeRunDirIfEmpty();
     }

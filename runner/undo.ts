@@ -51,6 +51,12 @@ function tool(cmd: string, args: string[]): void {
   execFileSync(cmd, args, { stdio: 'ignore' });
 }
 
+/** dmsetup; without a running udev (a VM, a container) libdevmapper must remove /dev/mapper nodes itself. */
+function dmsetup(args: string[]): void {
+  const env = existsSync('/run/udev/control') ? process.env : { ...process.env, DM_DISABLE_UDEV: '1' };
+  execFileSync('dmsetup', args, { stdio: 'ignore', env });
+}
+
 export const undoers: Record<string, (args: UndoArgs) => void> = {
   /** A process: killed only if the PID still names the process we started. */
   kill({ pid, start }) {
@@ -119,7 +125,13 @@ export const undoers: Record<string, (args: UndoArgs) => void> = {
   dm({ name }) {
     const n = String(name);
     assertOurName(n);
-    if (existsSync(`/dev/mapper/${n}`)) tool('dmsetup', ['remove', '--retry', n]);
+    if (existsSync(`/dev/mapper/${n}`)) dmsetup(['remove', '--retry', n]);
+  },
+  /** A device-mapper device we suspended: resumed, so that no unmount or removal waits on its frozen I/O. */
+  dmResume({ name }) {
+    const n = String(name);
+    assertOurName(n);
+    if (existsSync(`/dev/mapper/${n}`)) dmsetup(['resume', n]);
   },
   /**
    * A cgroup of ours (runner/cgroup.ts): thawed, our programs in it killed, anything else moved
@@ -135,6 +147,7 @@ export const undoers: Record<string, (args: UndoArgs) => void> = {
     const deadline = Date.now() + 5000;
     for (;;) {
       for (const pid of readLines(`${p}/cgroup.procs`)) {
+        thawV1(pid);
         if (readLines(`/proc/${pid}/comm`)[0]?.startsWith('nslab-')) quietly(() => process.kill(Number(pid), 'SIGKILL'), ['ESRCH']);
         else quietly(() => writeFileSync(`${String(mount)}/cgroup.procs`, pid), ['ESRCH', 'ENOENT']);
       }
@@ -157,6 +170,22 @@ export const undoers: Record<string, (args: UndoArgs) => void> = {
     if (readLines(file).join(' ').split(' ').includes(c)) writeFileSync(file, `-${c}`);
   },
 };
+
+/**
+ * A v1-frozen task cannot die, and a group of ours in another hierarchy (cpuacct) cannot go
+ * while it lives: thaw the task's v1 freezer group when it is one of ours.
+ */
+function thawV1(pid: string): void {
+  const group = readLines(`/proc/${pid}/cgroup`).find((l) => /^\d+:([^:]*,)?freezer(,[^:]*)?:/.test(l))?.replace(/^[^:]*:[^:]*:/, '');
+  if (!group || !group.includes('/nslab-')) return;
+  for (const line of readLines('/proc/self/mountinfo')) {
+    const [left, right = ''] = line.split(' - ');
+    const [fstype, , opts = ''] = right.split(' ');
+    if (fstype !== 'cgroup' || !opts.split(',').includes('freezer')) continue;
+    const file = `${left!.split(' ')[4]}${group}/freezer.state`;
+    if (existsSync(file)) quietly(() => writeFileSync(file, 'THAWED'), ['ENOENT', 'EINVAL']);
+  }
+}
 
 /** Lines of a small file, or none. */
 function readLines(path: string): string[] {

@@ -119,6 +119,15 @@ export interface HostSnapshot {
   sysvipc: Record<string, string>;
   processes: string[];
   runDir: boolean;
+  /** cgroup.subtree_control of every cgroup2 root: a lab may enable a controller there only for a while. */
+  subtreeControl: Record<string, string>;
+}
+
+function cgroup2Roots(): string[] {
+  return tryRead('/proc/self/mountinfo')
+    .split('\n')
+    .filter((l) => / - cgroup2 /.test(l))
+    .map((l) => l.split(' ')[4]!);
 }
 
 /** What a lab must leave exactly as it found it. */
@@ -159,6 +168,7 @@ export function hostSnapshot(): HostSnapshot {
     sysvipc: ipc,
     processes: nslabProcesses(),
     runDir: existsSync(process.env.NSLAB_RUN_DIR ?? '/run/nslab'),
+    subtreeControl: Object.fromEntries(cgroup2Roots().map((r) => [r, tryRead(`${r}/cgroup.subtree_control`).trim()])),
   };
 }
 

@@ -30,6 +30,16 @@ describe('cleanup stack and journal', function () {
     expect(existsSync(process.env.NSLAB_RUN_DIR!)).to.equal(false);
   });
 
+  it('keeps the journal of what it could not remove, also across a second unwind', function () {
+    const stack = new CleanupStack('1-1-test');
+    // A path without nslab in it cannot be removed by design: its undo fails.
+    stack.push('remove', { path: '/var/tmp/not-ours' }, 'not ours');
+    expect(stack.unwind().errors).to.have.length(1);
+    expect(stack.unwind().errors).to.have.length(1); // tried again, still there
+    expect(existsSync(stack.file)).to.equal(true);
+    expect(readFileSync(stack.file, 'utf8')).to.contain('not ours');
+  });
+
   it('refuses to create anything once it has unwound (an interrupted step keeps running)', function () {
     const stack = new CleanupStack('1-1-test');
     stack.unwind();
