@@ -12,6 +12,7 @@ import { lab as nsFiles } from './06-ns-files/index.js';
 import { lab as aufs } from './11-aufs/index.js';
 import { lab as cgroups } from './09-cgroups/index.js';
 import { lab as cgroupV2 } from './10-cgroup-v2/index.js';
+import { lab as devicemapper } from './12-devicemapper/index.js';
 
 const planned = (id: string, en: string, zh: string): PlannedLab => ({ id, title: { en, zh }, planned: true });
 
@@ -27,7 +28,7 @@ export const registry: readonly (Lab | PlannedLab)[] = [
   cgroups,
   cgroupV2,
   aufs,
-  planned('12-devicemapper', 'Device-mapper thin pool and snapshots', 'Device-mapper 精简池与快照'),
+  devicemapper,
 ];
 
 export function isPlanned(l: Lab | PlannedLab): l is PlannedLab {

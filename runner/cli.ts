@@ -27,6 +27,8 @@ interface Options {
   version: boolean;
   /** tour: forget the progress remembered between sessions. */
   reset: boolean;
+  /** run/verify/shell inside a throw-away VM on a stock kernel (runner/vm). */
+  vm: boolean;
   positional: string[];
 }
 
@@ -42,9 +44,11 @@ Usage:
   nslab doctor               can each lab run here, and if not, why
   nslab shell <lab>          a shell inside the lab's container (torn down on exit)
   nslab clean                remove what an interrupted or crashed run left behind
+  nslab vm prepare           fetch and cache the kernel that --vm boots (progress bar)
 
 Options:
   --lang en|zh               language of explanations (default from LANG)
+  --vm                       run, verify or shell inside a disposable VM on a stock kernel
   -h, --help                 help for a command (nslab run --help)
   -V, --version              print the version
 
@@ -61,6 +65,14 @@ Exit status: 0 no check failed, 1 a check failed, 2 bad usage.`,
   shell: `nslab shell <lab>
 Builds the lab's container and starts an interactive shell inside it, the way the article
 always ends in /bin/bash. Everything is removed when the shell exits.`,
+  vm: `nslab vm prepare
+Builds the cache the --vm option boots from (/var/cache/nslab/vm): this host's /boot kernel
+when its modules have what the labs need, otherwise the kernel package linux-image-amd64
+depends on, fetched with apt-get download and unpacked there (never installed). With --vm,
+run, verify and shell boot that kernel under qemu (KVM when usable, else TCG emulation), share
+the host's root read-only, give the VM no network device, run the same nslab inside and exit
+with its verdict; a VM that panics, hangs (NSLAB_VM_TIMEOUT seconds, default 900) or leaves no
+result is an error.`,
   clean: 'nslab clean — remove mounts, processes, queues and directories that an interrupted or crashed run left behind.',
   tour: `nslab tour [lab] [--lang en|zh] [--reset]
 The guided walkthrough: the labs with their state on this machine, then one lab a step at a
@@ -76,7 +88,7 @@ function defaultLang(): Lang {
 }
 
 export function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { lang: defaultLang(), reporter: 'human', all: false, help: false, version: false, reset: false, positional: [] };
+  const o: Options = { lang: defaultLang(), reporter: 'human', all: false, help: false, version: false, reset: false, vm: false, positional: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -103,6 +115,9 @@ export function parseArgs(argv: readonly string[]): Options {
         break;
       case '--reset':
         o.reset = true;
+        break;
+      case '--vm':
+        o.vm = true;
         break;
       case '-h':
       case '--help':
@@ -187,6 +202,7 @@ async function runCommand(o: Options, out: Out): Promise<number> {
   if (o.positional.length === 0) throw new UsageError('nslab run needs a lab, e.g. nslab run 01-uts (nslab list shows them all).');
   const labs = implemented(resolveLabs(o.positional), 'run');
   requireRoot(labs, 'run', o.positional);
+  if (o.vm) return inVm('run', labs, o, out);
   const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
   const { report, interrupted } = await runMany(labs, o, humanListener({ lang: o.lang, out, color, prose: true }), out);
   out('');
@@ -201,6 +217,7 @@ async function verifyCommand(o: Options, out: Out): Promise<number> {
   if (o.positional.length === 0 && !o.all) throw new UsageError('nslab verify needs labs or --all, e.g. nslab verify --all --reporter tap.');
   const labs = o.all ? [...registry] : resolveLabs(o.positional);
   requireRoot(labs, 'verify', o.all ? ['--all'] : o.positional);
+  if (o.vm) return inVm('verify', labs, o, out);
   const human = o.reporter === 'human';
   const color = human && process.stdout.isTTY === true && !process.env.NO_COLOR;
   // Machine reporters keep stdout for the document; progress goes nowhere.
@@ -223,7 +240,19 @@ async function doctorCommand(o: Options, out: Out): Promise<number> {
     if (r.ok) out(`✓ ${l.id.padEnd(20)} ready`);
     else out(`✗ ${l.id.padEnd(20)} ${r.reason}${r.remedy ? ` — ${r.remedy}` : ''}`);
   }
+  out((await import('./vm/index.js')).vmDoctorLine());
   return 0;
+}
+
+/** --vm: the same command, run by the nslab inside a disposable VM (runner/vm). */
+async function inVm(command: 'run' | 'verify' | 'shell', labs: readonly (Lab | PlannedLab)[], o: Options, out: Out): Promise<number> {
+  const { runInVm } = await import('./vm/index.js');
+  return runInVm({ command, labs, all: o.all, lang: o.lang, reporter: o.reporter }, out);
+}
+
+async function vmCommand(o: Options, out: Out): Promise<number> {
+  if (o.positional[0] !== 'prepare') throw new UsageError('nslab vm takes one subcommand: nslab vm prepare.');
+  return (await import('./vm/index.js')).vmPrepare(out);
 }
 
 /** Objects with the nslab prefix that no journal accounts for (a safety net for clean). */
@@ -258,6 +287,7 @@ async function shellCommand(o: Options, out: Out): Promise<number> {
   const [lab] = implemented(resolveLabs(o.positional), 'shell');
   requireRoot([lab!], 'shell', o.positional);
   if (!lab!.shell) throw new UsageError(`Lab ${lab!.id} builds no container to open a shell in.`, 4);
+  if (o.vm) return inVm('shell', [lab!], o, out);
   const req = await checkRequirements(lab!);
   if (!req.ok) throw new UsageError(`Lab ${lab!.id} cannot run here: ${req.reason}${req.remedy ? `; ${req.remedy}` : ''}.`, 4);
   recoverAll();
@@ -332,6 +362,8 @@ export async function main(argv: readonly string[], out: Out = (s) => process.st
         return await shellCommand(o, out);
       case 'tour':
         return await tourCommand(o, out);
+      case 'vm':
+        return await vmCommand(o, out);
       default: {
         const lab = findLab(command);
         if (lab) throw new UsageError(`Unknown command "${command}"; to run that lab: nslab run ${lab.id}.`);

@@ -2,13 +2,10 @@
 import { spawn as cpSpawn } from 'node:child_process';
 import { run } from '../../addon/index.js';
 import { isRoot } from '../../runner/requirements.js';
+import type { Figure } from './figure.js';
+import { benchFirstFrame } from './tui-first-frame.js';
+import { benchVm } from './vm.js';
 
-interface Figure {
-  readonly name: string;
-  readonly value: number;
-  readonly unit: string;
-  readonly note?: string;
-}
 
 async function timePerRun(n: number, once: () => Promise<unknown>): Promise<number> {
   for (let i = 0; i < 5; i++) await once(); // warm up
@@ -40,7 +37,20 @@ export async function benchSpawn(n = 200): Promise<Figure[]> {
 
 type Bench = (() => Promise<Figure[]>) & { needsRoot?: boolean };
 
-const benches: Record<string, Bench> = { spawn: Object.assign(() => benchSpawn(), { needsRoot: true }) };
+/** The TUI's first frame (the list of labs) after `nslab` starts in a terminal. */
+async function benchTui(): Promise<Figure[]> {
+  const r = await benchFirstFrame();
+  return [
+    { name: 'nslab: first frame of the guided tour', value: r.ms, unit: 'ms', note: `median of ${r.runs.length}; target ≤ 400` },
+    { name: 'nslab: tour answers keys after', value: r.interactiveMs, unit: 'ms' },
+  ];
+}
+
+const benches: Record<string, Bench> = {
+  spawn: Object.assign(() => benchSpawn(), { needsRoot: true }),
+  tui: () => benchTui(),
+  vm: Object.assign(() => benchVm(), { needsRoot: true }),
+};
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

@@ -1,0 +1,138 @@
+// Small helpers of lab 12: host commands shown with their real output (and failing loudly),
+// and the kernel's answers parsed: dmsetup status lines, loop backing files, file allocation.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { shown, which } from '../../runner/container.js';
+import type { Requirement, StepContext } from '../../runner/model.js';
+import type { RunResult } from '../../addon/index.js';
+
+/** Run a host tool, show it with its output, and fail the step when it fails. */
+export async function cmd(ctx: StepContext, command: string, argv: readonly string[]): Promise<RunResult> {
+  const path = which(argv[0]!);
+  if (!path) throw new Error(`${argv[0]} is not installed`);
+  const r = await shown(ctx, command, [path, ...argv.slice(1)]);
+  if (r.code !== 0) throw new Error(`${command} exited ${r.code ?? r.signal}: ${(r.stderr || r.stdout).trim()}`);
+  return r;
+}
+
+/**
+ * argv for dmsetup. Without a running udev (the VM, containers) libdevmapper still waits for udev
+ * to make /dev/mapper/NAME; DM_DISABLE_UDEV=1 tells it to make the node itself.
+ */
+export function dmsetup(...args: string[]): string[] {
+  return existsSync('/run/udev/control') ? ['dmsetup', ...args] : ['env', 'DM_DISABLE_UDEV=1', 'dmsetup', ...args];
+}
+
+/** `sh -c` for the article's redirections (echo … > file), shown as typed. */
+export function sh(ctx: StepContext, script: string): Promise<RunResult> {
+  return cmd(ctx, script, ['sh', '-c', script]);
+}
+
+/** `dmsetup status` of a thin-pool: <start> <len> thin-pool <transaction> <meta used>/<total> <data used>/<total> … */
+export interface PoolStatus {
+  readonly line: string;
+  readonly transaction: number;
+  readonly metaUsed: number;
+  readonly metaTotal: number;
+  readonly dataUsed: number;
+  readonly dataTotal: number;
+}
+
+export function parsePoolStatus(line: string): PoolStatus {
+  const m = /thin-pool (\d+) (\d+)\/(\d+) (\d+)\/(\d+)/.exec(line);
+  if (!m) throw new Error(`not a thin-pool status line: ${line.trim()}`);
+  const [transaction, metaUsed, metaTotal, dataUsed, dataTotal] = m.slice(1).map(Number) as [number, number, number, number, number];
+  return { line: line.trim(), transaction, metaUsed, metaTotal, dataUsed, dataTotal };
+}
+
+/** `dmsetup status` of a thin volume: <start> <len> thin <mapped sectors> <highest mapped sector|->. */
+export function thinMappedSectors(line: string): number {
+  const m = /thin (\d+) /.exec(`${line.trim()} `);
+  if (!m) throw new Error(`not a thin status line: ${line.trim()}`);
+  return Number(m[1]);
+}
+
+/** Apparent size and bytes really allocated (st_blocks × 512) of a file. */
+export function allocation(path: string): { size: number; allocated: number } {
+  const st = statSync(path);
+  return { size: st.size, allocated: st.blocks * 512 };
+}
+
+/** The file a loop device reads and writes (/sys/block/loopN/loop/backing_file). */
+export function backingFile(device: string): string | undefined {
+  try {
+    return readFileSync(`/sys/block/${basename(device)}/loop/backing_file`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** MAJ:MIN of a block device node (a /dev/mapper name may be a node of its own, not a link to dm-N). */
+export function majMin(device: string): string {
+  const rdev = statSync(device).rdev;
+  const major = Math.floor(rdev / 256) & 0xfff;
+  const minor = (rdev & 0xff) | (Math.floor(rdev / 4096) & ~0xff);
+  return `${major}:${minor}`;
+}
+
+/** Size in bytes of a block device (sysfs counts 512-byte sectors). */
+export function blockBytes(device: string): number {
+  return Number(readFileSync(`/sys/dev/block/${majMin(device)}/size`, 'utf8').trim()) * 512;
+}
+
+/** Names of device-mapper devices whose name starts with nslab-. */
+export function nslabDmDevices(): string[] {
+  try {
+    return readdirSync('/sys/block')
+      .filter((d) => d.startsWith('dm-'))
+      .map((d) => readFileSync(`/sys/block/${d}/dm/name`, 'utf8').trim())
+      .filter((n) => n.startsWith('nslab-'));
+  } catch {
+    return [];
+  }
+}
+
+/** Loop devices attached to any of `files`. */
+export function loopsBacking(files: readonly string[]): string[] {
+  try {
+    return readdirSync('/sys/block')
+      .filter((d) => d.startsWith('loop'))
+      .filter((d) => files.includes(backingFile(d)?.replace(/ \(deleted\)$/, '') ?? ''));
+  } catch {
+    return [];
+  }
+}
+
+/** `modprobe -n` (a dry run: nothing is loaded) finds the module on disk. */
+function modprobeFinds(module: string): boolean {
+  const modprobe = which('modprobe');
+  return modprobe !== undefined && spawnSync(modprobe, ['-n', module], { stdio: 'ignore' }).status === 0;
+}
+
+const REMEDY_VM = 'run with --vm (sudo npx nslab run 12-devicemapper --vm): a disposable VM whose stock kernel has it';
+
+/** device-mapper with the thin-pool target (loaded, or loadable on first use). */
+export const thinPool: Requirement = {
+  id: 'device-mapper',
+  description: 'the kernel has device-mapper with the thin-pool target',
+  probe: () => {
+    const devices = existsSync('/proc/devices') ? readFileSync('/proc/devices', 'utf8') : '';
+    const dmLoaded = /^\s*\d+ device-mapper$/m.test(devices);
+    if (!dmLoaded && !modprobeFinds('dm_mod')) return { ok: false, reason: 'no device-mapper in this kernel', remedy: REMEDY_VM };
+    if (!dmLoaded) return { ok: false, reason: 'device-mapper is a module that is not loaded', remedy: `sudo modprobe dm_thin_pool, or ${REMEDY_VM}` };
+    // The kernel loads dm-thin-pool by itself when a table names the thin-pool target.
+    if (existsSync('/sys/module/dm_thin_pool') || modprobeFinds('dm_thin_pool')) return { ok: true };
+    return { ok: false, reason: 'device-mapper has no thin-pool target (dm_thin_pool)', remedy: REMEDY_VM };
+  },
+};
+
+/** The loop driver: /dev/loop-control (util-linux's losetup -f asks it for a free device). */
+export const loopDriver: Requirement = {
+  id: 'loop',
+  description: 'the kernel has loop devices',
+  probe: () =>
+    existsSync('/dev/loop-control') || existsSync('/sys/module/loop')
+      ? { ok: true }
+      : { ok: false, reason: 'this kernel has no loop devices', remedy: `sudo modprobe loop, or ${REMEDY_VM}` },
+};

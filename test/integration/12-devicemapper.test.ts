@@ -1,0 +1,223 @@
+// Lab 12 and the VM runner. This host's kernel has no device-mapper, so the lab must be skipped
+// here with a pointer to --vm, and pass every check inside the VM (from a clean cache in CI).
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { rootOnly, addonOnly } from '../00.setup.js';
+import { cli, hostSnapshot, nslab, notPassed, type CliResult } from '../helpers.js';
+import { findLab, isPlanned } from '../../labs/index.js';
+import { platform } from '../../runner/vm/platform.js';
+import type { Report } from '../../runner/model.js';
+
+const hasDeviceMapper = () => /^\s*\d+ device-mapper$/m.test(readFileSync('/proc/devices', 'utf8'));
+
+/** qemu processes of nslab VMs (qemu -name …,process=nslab-vm). */
+function vmProcesses(): string[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'nslab-vm';
+      } catch {
+        return false;
+      }
+    });
+}
+
+function vmOnly(ctx: Mocha.Context): void {
+  const p = platform();
+  if (!p.ok) {
+    ctx.test!.title += ` (skipped: no VM here: ${p.missing.map((m) => m.what).join(', ')})`;
+    ctx.skip();
+  }
+}
+
+function parse(r: CliResult): Report {
+  try {
+    return JSON.parse(r.stdout) as Report;
+  } catch {
+    throw new Error(`no JSON on stdout (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+}
+
+/** What the VM may not leave on the host: the snapshot, and no qemu of ours. */
+function expectHostAsBefore(before: ReturnType<typeof hostSnapshot>): void {
+  expect(hostSnapshot()).to.deep.equal(before);
+  expect(vmProcesses()).to.deep.equal([]);
+}
+
+describe('lab 12-devicemapper and the VM runner (integration)', function () {
+  beforeEach(function () {
+    rootOnly(this);
+    addonOnly(this);
+  });
+
+  it('is skipped on a host without device-mapper, pointing to --vm', async function () {
+    if (hasDeviceMapper()) {
+      this.test!.title += ' (skipped: this host has device-mapper)';
+      this.skip();
+    }
+    const before = hostSnapshot();
+    const r = await nslab(['verify', '12-devicemapper', '--reporter', 'json']);
+    expect(r.code, r.stderr).to.equal(0);
+    const lab = parse(r).labs[0]!;
+    expect(lab.status).to.equal('skipped');
+    expect(lab.reason).to.equal('no device-mapper in this kernel');
+    expect(lab.remedy).to.match(/^run with --vm/);
+    expect(lab.steps).to.deep.equal([]);
+    expect(hostSnapshot()).to.deep.equal(before);
+  });
+
+  it('builds the VM cache from scratch with a progress bar (nslab vm prepare)', async function () {
+    vmOnly(this);
+    const cache = mkdtempSync('/tmp/nslab-vm-cache-');
+    try {
+      const t0 = Date.now();
+      const r = await nslab(['vm', 'prepare'], { env: { NSLAB_VM_CACHE: cache } });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stderr).to.match(/\[\s*\d+%\] downloading linux-image-\S+ \(apt-get download\)|\[\s*\d+%\] resolving modules/);
+      expect(r.stderr).to.match(/\[100%\]|VM kernel ready/);
+      expect(r.stdout).to.match(/modules\s+\d+: .*dm-thin-pool/);
+      const dirs = readdirSync(cache);
+      expect(dirs.filter((d) => d.startsWith('nslab-build-')), 'no build directory left').to.deep.equal([]);
+      const manifest = JSON.parse(readFileSync(join(cache, dirs[0]!, 'manifest.json'), 'utf8')) as { kernel: string; missing: string[] };
+      expect(manifest.missing).to.deep.equal([]);
+      expect(readFileSync(join(cache, dirs[0]!, manifest.kernel)).subarray(0, 4).toString('latin1')).to.equal('\x7fELF');
+      expect(existsSync('/boot') ? readdirSync('/boot').filter((f) => f.includes('nslab')) : []).to.deep.equal([]);
+      process.stderr.write(`      (vm prepare from an empty cache: ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  it('passes every check inside the VM and leaves the host as it was', async function () {
+    vmOnly(this);
+    const before = hostSnapshot();
+    const t0 = Date.now();
+    const r = await nslab(['verify', '12-devicemapper', '--vm', '--reporter', 'json']);
+    const report = parse(r);
+    expect(notPassed(report), r.stderr).to.deep.equal([]);
+    expect(r.code).to.equal(0);
+    // The guest's own report: its kernel is the VM's, with device-mapper.
+    expect(report.host.hostname).to.equal('nslab-vm');
+    expect(report.host.cgroup).to.equal('v2');
+    const checks = report.labs[0]!.steps.flatMap((s) => s.checks.map((c) => c.id));
+    expect(checks).to.include.members([
+      'pool-table',
+      'origin-suspended',
+      'snapshot-has-base',
+      'base-unchanged',
+      'snapshot-blind-to-base',
+      'sees-both-files',
+      'file-holds-what-was-written',
+      'promised-more-than-pool',
+      'nothing-left',
+    ]);
+    expectHostAsBefore(before);
+    process.stderr.write(`      (verify 12-devicemapper --vm: ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+  });
+
+  it('streams the explanations and commands of run mode from the VM', async function () {
+    vmOnly(this);
+    const r = await nslab(['run', '12-devicemapper', '--vm', '--lang', 'zh']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain('挂起、快照、恢复');
+    expect(r.stdout).to.match(/\$ dmsetup suspend nslab-thin0/);
+    expect(r.stdout).to.match(/State:\s+SUSPENDED/);
+    expect(r.stdout).not.to.contain('\r');
+  });
+
+  it('removes everything inside the VM when the lab is interrupted or fails there', async function () {
+    vmOnly(this);
+    // Run in the guest: interrupt the lab during the snapshot step, then make it fail there
+    // (nslab-snap1 already taken), and count what is left after each.
+    const script = `
+left() {
+  echo "left: dm=$(dmsetup ls | grep -c '^nslab-') loops=$(losetup -a | grep -c nslab) mounts=$(grep -c ' /run/nslab/' /proc/self/mountinfo) run=$(ls /run/nslab 2>/dev/null | wc -l)"
+}
+"$NSLAB_NODE" "$NSLAB_BIN" run 12-devicemapper > /tmp/run.log 2>&1 &
+pid=$!
+i=0
+until grep -q 'dmsetup suspend nslab-thin0' /tmp/run.log || [ $i -ge 900 ]; do sleep 0.1; i=$((i+1)); done
+kill -INT $pid
+wait $pid
+echo "sigint: exit $?"
+left
+DM_DISABLE_UDEV=1 dmsetup create nslab-snap1 --table "0 8 error"
+"$NSLAB_NODE" "$NSLAB_BIN" verify 12-devicemapper > /tmp/verify.log 2>&1
+echo "failure: exit $?"
+grep -c '^✓' /tmp/verify.log | sed 's/^/passed before the failure: /'
+left
+`;
+    const file = join(mkdtempSync('/tmp/nslab-vm-test-'), 'script.sh');
+    writeFileSync(file, script);
+    try {
+      const before = hostSnapshot();
+      const r = await nslab(['run', '12-devicemapper', '--vm'], { env: { NSLAB_VM_TEST_SCRIPT: file } });
+      expect(r.code, `${r.stdout}\n${r.stderr}`).to.equal(0);
+      expect(r.stdout).to.match(/sigint: exit 130\nleft: dm=0 loops=0 mounts=0 run=0/);
+      expect(r.stdout).to.match(/failure: exit 1\npassed before the failure: ([89]|1\d)\nleft: dm=0 loops=0 mounts=0 run=0/);
+      expectHostAsBefore(before);
+    } finally {
+      rmSync(join(file, '..'), { recursive: true, force: true });
+    }
+  });
+
+  it('stops the VM and removes its files when the host run gets SIGINT', async function () {
+    vmOnly(this);
+    const before = hostSnapshot();
+    const r = await new Promise<CliResult & { sent: boolean }>((resolve, reject) => {
+      const child = spawn(process.execPath, [cli, 'run', '12-devicemapper', '--vm'], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let [stdout, stderr, sent] = ['', '', false];
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+        if (!sent && /create_thin 0/.test(stdout)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      });
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('error', reject);
+      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, sent }));
+    });
+    expect(r.sent, r.stderr).to.equal(true);
+    expect(r.code).to.equal(130);
+    expect(r.stderr).to.contain('the VM was stopped and its files removed');
+    expectHostAsBefore(before);
+  });
+
+  for (const fault of ['panic', 'noresult', 'exit']) {
+    it(`reports a guest that ends without a result (${fault}) as an error, never a pass`, async function () {
+      vmOnly(this);
+      const before = hostSnapshot();
+      const r = await nslab(['verify', '01-uts', '--vm', '--reporter', 'json'], { env: { NSLAB_VM_FAULT: fault } });
+      expect(r.code).to.equal(1);
+      const lab = parse(r).labs[0]!;
+      expect(lab.status).to.equal('failed');
+      expect(lab.reason).to.match(/^VM error: the VM stopped without a result/);
+      if (fault === 'panic') expect(lab.reason).to.contain('Kernel panic');
+      expect(notPassed(parse(r))).to.have.length(1);
+      expectHostAsBefore(before);
+    });
+  }
+
+  it('runs the cgroup labs on a pure cgroup-v2 kernel in the VM', async function () {
+    vmOnly(this);
+    const labs = ['09-cgroups', '10-cgroup-v2'].filter((id) => {
+      const l = findLab(id);
+      return l !== undefined && !isPlanned(l);
+    });
+    if (labs.length === 0) {
+      this.test!.title += ' (skipped: labs 09/10 are not in this version)';
+      this.skip();
+    }
+    const before = hostSnapshot();
+    const r = await nslab(['verify', ...labs, '--vm', '--reporter', 'json']);
+    const report = parse(r);
+    expect(report.host.cgroup).to.equal('v2');
+    expect(notPassed(report), r.stderr).to.deep.equal([]);
+    expect(r.code).to.equal(0);
+    expectHostAsBefore(before);
+  });
+});
