@@ -1,20 +1,19 @@
 // The ordered registry of every lab of the catalogue (../shared/LABS.md). A lab that is not
-// built yet is listed as planned and is never reported as passing.
+// built yet would be listed as a PlannedLab ({ id, title, planned: true }) and never reported
+// as passing.
 import type { Lab, PlannedLab } from '../runner/model.js';
 import { lab as uts } from './01-uts/index.js';
 import { lab as ipc } from './02-ipc/index.js';
 import { lab as pid } from './03-pid/index.js';
 import { lab as mnt } from './04-mount/index.js';
-import { lab as userns } from './07-user-namespace/index.js';
-import { lab as network } from './08-network/index.js';
 import { lab as rootfs } from './05-rootfs/index.js';
 import { lab as nsFiles } from './06-ns-files/index.js';
-import { lab as aufs } from './11-aufs/index.js';
+import { lab as userns } from './07-user-namespace/index.js';
+import { lab as network } from './08-network/index.js';
 import { lab as cgroups } from './09-cgroups/index.js';
 import { lab as cgroupV2 } from './10-cgroup-v2/index.js';
+import { lab as aufs } from './11-aufs/index.js';
 import { lab as devicemapper } from './12-devicemapper/index.js';
-
-const planned = (id: string, en: string, zh: string): PlannedLab => ({ id, title: { en, zh }, planned: true });
 
 export const registry: readonly (Lab | PlannedLab)[] = [
   uts,
