@@ -229,18 +229,8 @@ async function verifyCommand(o: Options, out: Out): Promise<number> {
   return report.labs.some((l) => l.status === 'failed') ? 1 : 0;
 }
 
-async function doctorCommand(o: Options, out: Out): Promise<number> {
-  out(`nslab ${version()} on Linux ${hostInfo().kernel} (${process.arch}), cgroup: ${cgroupMode()}, running as ${isRoot() ? 'root' : `uid ${process.geteuid?.()}`}`);
-  for (const l of registry) {
-    if (isPlanned(l)) {
-      out(`- ${l.id.padEnd(20)} not yet available in this version`);
-      continue;
-    }
-    const r = await checkRequirements(l);
-    if (r.ok) out(`✓ ${l.id.padEnd(20)} ready`);
-    else out(`✗ ${l.id.padEnd(20)} ${r.reason}${r.remedy ? ` — ${r.remedy}` : ''}`);
-  }
-  out((await import('./vm/index.js')).vmDoctorLine());
+async function doctorCommand(_o: Options, out: Out): Promise<number> {
+  await (await import('./doctor.js')).doctor(out);
   return 0;
 }
 

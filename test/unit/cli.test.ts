@@ -50,6 +50,15 @@ describe('cli', function () {
     expect(hostSnapshot()).to.deep.equal(before);
   });
 
+  it('doctor reports the kernel features and every lab, each as ready or with a reason', async function () {
+    const r = await nslab(['doctor']);
+    expect(r.code, r.stderr).to.equal(0);
+    for (const section of ['Namespaces', 'File systems and devices', 'Tools', 'Labs']) expect(r.stdout).to.contain(`--- ${section} ---`);
+    for (const id of catalogue) expect(r.stdout).to.match(new RegExp(`^[✓✗] ${id}\\s+(ready|\\S.*)$`, 'm'));
+    // what it says about cgroups is what the host has
+    expect(r.stdout).to.match(/^cgroup: (v1|v2|hybrid|none)/m);
+  });
+
   it('has help for every command', async function () {
     for (const cmd of ['list', 'run', 'verify', 'doctor', 'shell', 'clean']) {
       const r = await nslab([cmd, '--help']);
