@@ -4,7 +4,8 @@
 import { appendFileSync, mkdirSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { journalDir, runDir, runId, startTime } from './paths.js';
-import { listDir, undoers, type UndoArgs } from './undo.js';
+import { listDir } from './proc.js';
+import { undoers, type UndoArgs } from './undo.js';
 
 export type UndoKind = keyof typeof undoers;
 

@@ -3,7 +3,8 @@
 import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import type { Namespace } from '../addon/index.js';
 
-function tryRead(path: string): string | undefined {
+/** A small file's text, or undefined when it cannot be read (gone, no permission). */
+export function tryRead(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
   } catch {
@@ -11,7 +12,13 @@ function tryRead(path: string): string | undefined {
   }
 }
 
-function list(dir: string): string[] {
+/** The non-empty lines of a small file, or none. */
+export function readLines(path: string): string[] {
+  return (tryRead(path) ?? '').split('\n').filter(Boolean);
+}
+
+/** The names in a directory, or none. */
+export function listDir(dir: string): string[] {
   try {
     return readdirSync(dir);
   } catch {
@@ -21,7 +28,7 @@ function list(dir: string): string[] {
 
 /** Host PIDs of every process /proc shows right now. */
 export function hostPids(): number[] {
-  return list('/proc')
+  return listDir('/proc')
     .filter((d) => /^\d+$/.test(d))
     .map(Number);
 }
@@ -53,7 +60,7 @@ export function holdersOf(ns: Namespace, inode: number): string[] {
   const found: string[] = [];
   for (const pid of hostPids()) {
     if (nsOf(pid, ns) === inode) found.push(`process ${pid}`);
-    for (const fd of list(`/proc/${pid}/fd`)) {
+    for (const fd of listDir(`/proc/${pid}/fd`)) {
       try {
         if (readlinkSync(`/proc/${pid}/fd/${fd}`) === name) found.push(`fd ${fd} of process ${pid}`);
       } catch {

@@ -2,8 +2,9 @@
 // its arguments, so a later process can run the same undo after a crash. Each undo is
 // idempotent: removing what is already gone is not an error.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { startTime } from './paths.js';
+import { listDir, readLines } from './proc.js';
 import { umount, msgLookup, msgRemove } from '../addon/index.js';
 
 export type UndoArgs = Record<string, string | number | boolean>;
@@ -187,25 +188,8 @@ function thawV1(pid: string): void {
   }
 }
 
-/** Lines of a small file, or none. */
-function readLines(path: string): string[] {
-  try {
-    return readFileSync(path, 'utf8').split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-}
-
 /** Undo runs synchronously (also from a signal handler's unwind): wait without an event loop. */
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Names of directories directly in `dir`, or none. */
-export function listDir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}

@@ -1,10 +1,11 @@
 // Shared test helpers: run the real CLI, and snapshot what a lab could leave on the host.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Report } from '../runner/model.js';
+import { listDir, tryRead as readText } from '../runner/proc.js';
 
 export const repoRoot = (() => {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -64,21 +65,8 @@ export function notPassed(report: Report): string[] {
   return out;
 }
 
-function tryRead(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-function tryList(dir: string): string[] {
-  try {
-    return readdirSync(dir).sort();
-  } catch {
-    return [];
-  }
-}
+const tryRead = (path: string): string => readText(path) ?? '';
+const tryList = (dir: string): string[] => listDir(dir).sort();
 
 function findNamed(dir: string, pattern: RegExp, depth: number): string[] {
   if (depth < 0) return [];
