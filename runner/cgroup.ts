@@ -170,7 +170,7 @@ export function cpuLimit(v: Version, quotaUs: number | null, periodUs = PERIOD_U
   return { writes, v1: v1q };
 }
 
-export function cpusetCpus(v: Version, cpus: string): Intent {
+export function cpusetCpus(_v: Version, cpus: string): Intent {
   const w = { file: 'cpuset.cpus', value: cpus };
   return { writes: [w], v1: w };
 }

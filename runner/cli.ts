@@ -1,9 +1,9 @@
 // The nslab command line: list, run, verify, doctor, shell, clean (and the guided tour).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { findLab, isPlanned, nearestId, registry } from '../labs/index.js';
-import { recoverAll, CleanupStack, removeRunDirIfEmpty } from './cleanup.js';
+import { recoverAll, removeRunDirIfEmpty } from './cleanup.js';
 import { checkRequirements, LabContext, runLab } from './engine.js';
-import { cgroupMode, hostInfo, version } from './host.js';
+import { hostInfo, version } from './host.js';
 import { exitCodeFor, onInterrupt } from './interrupt.js';
 import { isRoot } from './requirements.js';
 import { humanListener, isReporterName, render, summaryLine, REPORTERS, type ReporterName } from './report/index.js';
@@ -168,7 +168,7 @@ function plannedResult(l: PlannedLab, lang: Lang): LabResult {
 
 type Out = (s: string) => void;
 
-async function runMany(labs: readonly (Lab | PlannedLab)[], o: Options, listener: RunListener, out: Out): Promise<{ report: Report; interrupted?: NodeJS.Signals }> {
+async function runMany(labs: readonly (Lab | PlannedLab)[], o: Options, listener: RunListener): Promise<{ report: Report; interrupted?: NodeJS.Signals }> {
   const interrupt = onInterrupt((line) => process.stderr.write(`\n${line}\n`));
   const results: LabResult[] = [];
   try {
@@ -185,7 +185,6 @@ async function runMany(labs: readonly (Lab | PlannedLab)[], o: Options, listener
   } finally {
     interrupt.dispose();
   }
-  void out;
   const received = interrupt.received();
   return { report: { nslab: version(), host: hostInfo(), labs: results }, ...(received ? { interrupted: received } : {}) };
 }
@@ -204,7 +203,7 @@ async function runCommand(o: Options, out: Out): Promise<number> {
   requireRoot(labs, 'run', o.positional);
   if (o.vm) return inVm('run', labs, o, out);
   const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
-  const { report, interrupted } = await runMany(labs, o, humanListener({ lang: o.lang, out, color, prose: true }), out);
+  const { report, interrupted } = await runMany(labs, o, humanListener({ lang: o.lang, out, color, prose: true }));
   out('');
   out(summaryLine(report));
   if (interrupted) return exitCodeFor(interrupted);
@@ -222,7 +221,7 @@ async function verifyCommand(o: Options, out: Out): Promise<number> {
   const color = human && process.stdout.isTTY === true && !process.env.NO_COLOR;
   // Machine reporters keep stdout for the document; progress goes nowhere.
   const listener = human ? humanListener({ lang: o.lang, out, color, prose: false }) : () => undefined;
-  const { report, interrupted } = await runMany(labs, o, listener, out);
+  const { report, interrupted } = await runMany(labs, o, listener);
   if (human) out(summaryLine(report));
   else out(render(o.reporter as Exclude<ReporterName, 'human'>, report).replace(/\n$/, ''));
   if (interrupted) return exitCodeFor(interrupted);
@@ -370,5 +369,3 @@ export async function main(argv: readonly string[], out: Out = (s) => process.st
   }
 }
 
-void CleanupStack;
-void readFileSync;

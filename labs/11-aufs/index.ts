@@ -350,7 +350,7 @@ export const lab: Lab<State> = {
         const h = await holder(ctx, s);
         await h.mount(d, 'mnt', 'overlay', overlayData(['./lower'], { upper: './upper', work: './work' }));
         const before = await h.sh(ctx, d, 'ls ./mnt/salad');
-        const after = await h.sh(ctx, d, 'rm -r ./mnt/salad && mkdir ./mnt/salad && echo oil > ./mnt/salad/dressing && ls ./mnt/salad');
+        await h.sh(ctx, d, 'rm -r ./mnt/salad && mkdir ./mnt/salad && echo oil > ./mnt/salad/dressing && ls ./mnt/salad');
         await hostSh(ctx, d, 'ls -la ./upper/salad; ls ./lower/salad');
         const xattr = getxattr(join(d, 'upper/salad'), OPAQUE_XATTR)?.toString();
         ctx.log(`getxattr("./upper/salad", "${OPAQUE_XATTR}") = ${show(xattr)}`);

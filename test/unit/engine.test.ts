@@ -1,7 +1,6 @@
 // The engine with fake labs: statuses, skips and errors are reported honestly.
 import { expect } from 'chai';
 import { useTempRunDir } from '../helpers.js';
-import { join } from 'node:path';
 import { evaluateCheck, runLab } from '../../runner/engine.js';
 import type { Lab, RunEvent } from '../../runner/model.js';
 
@@ -35,7 +34,7 @@ function fakeLab(over: Partial<Lab<{ n?: number }>> = {}): Lab<{ n?: number }> {
 }
 
 describe('engine', function () {
-  const tmp = useTempRunDir();
+  useTempRunDir();
 
   it('fails a lab when one check fails, and keeps a skipped check skipped (never passed)', async function () {
     const r = await runLab(fakeLab(), { lang: 'en' });
