@@ -1,6 +1,6 @@
 // The typed face of the native addon. Labs import this module, never the raw binding.
 import { Socket } from 'node:net';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { constants as osConstants } from 'node:os';
 import { loadBinding, probePath } from './loader.js';
@@ -200,6 +200,15 @@ const signalNames: Map<number, NodeJS.Signals> = new Map(
   Object.entries(osConstants.signals).map(([name, num]) => [num as number, name as NodeJS.Signals]),
 );
 
+function procStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
 function readAll(fd: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -213,6 +222,8 @@ function readAll(fd: number): Promise<Buffer> {
 /** A process spawned into namespaces. */
 export class Child {
   readonly pid: number;
+  /** Field 22 of /proc/PID/stat, read before anything can reap the child: what tells it from a reused PID. */
+  readonly startTime: string | undefined;
   readonly stdin: Writable | null;
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
@@ -240,18 +251,25 @@ export class Child {
       pdeathsig: spec.pdeathsig === null ? 0 : osConstants.signals[spec.pdeathsig ?? 'SIGKILL'],
     });
     this.pid = raw.pid;
+    this.startTime = procStartTime(raw.pid);
     const sock = (fd: number, readable: boolean) =>
       fd >= 0 ? new Socket({ fd, readable, writable: !readable }) : null;
     this.stdin = sock(raw.stdin, false);
     this.stdout = sock(raw.stdout, true);
     this.stderr = sock(raw.stderr, true);
     this.syncFd = raw.syncFd >= 0 ? new Socket({ fd: raw.syncFd, readable: false, writable: true }) : null;
-    this.exited = new Promise((resolve) => {
-      binding().watchExit(raw.pid, raw.pidfd, (code, signal) => {
-        this.done = true;
-        resolve({ code, signal: signal === null ? null : (signalNames.get(signal) ?? null) });
-      });
+    this.exited = new Promise((resolve, reject) => {
+      try {
+        binding().watchExit(raw.pid, raw.pidfd, (code, signal) => {
+          this.done = true;
+          resolve({ code, signal: signal === null ? null : (signalNames.get(signal) ?? null) });
+        });
+      } catch (e) {
+        // System failures fall back to a waitpid thread in the addon; only a Node-API failure gets here.
+        reject(e as Error);
+      }
     });
+    this.exited.catch(() => undefined); // observed by whoever awaits it, never an unhandled rejection
     this.started = readAll(raw.errFd).then((buf) => {
       if (buf.length < 8) return;
       throw this.failure(buf.readInt32LE(0), buf.readInt32LE(4));
@@ -395,6 +413,22 @@ export function getxattr(path: string, name: string): Buffer | undefined {
 /** lsetxattr(2) (what `setfattr -n NAME -v VALUE PATH` does). */
 export function setxattr(path: string, name: string, value: string | Buffer): void {
   binding().setxattr(path, name, typeof value === 'string' ? Buffer.from(value) : value);
+}
+
+/** flock(2) on an open fd: true when taken; false when another process holds it (and `wait` is false).
+ *  The lock dies with the process that holds it, which is what makes it a liveness test. */
+export function flock(fd: number, opts: { exclusive?: boolean; wait?: boolean } = {}): boolean {
+  return binding().flock(fd, opts.exclusive !== false, opts.wait === true);
+}
+
+/** renameat2(RENAME_NOREPLACE): EEXIST when `to` exists, never replacing it. */
+export function renameNoReplace(from: string, to: string): void {
+  binding().renameNoReplace(from, to);
+}
+
+/** Throws unless `rel` resolves beneath `root` without "..", symlinks or mount crossings (openat2). */
+export function resolveBeneath(root: string, rel: string): void {
+  binding().resolveBeneath(root, rel);
 }
 
 /** Is the addon built and loadable? (for doctor) */

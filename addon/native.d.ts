@@ -50,5 +50,8 @@ export interface RawBinding {
   reclaimTerminal(fd: number): boolean;
   getxattr(path: string, name: string): Buffer | null;
   setxattr(path: string, name: string, value: Buffer): void;
+  flock(fd: number, exclusive: boolean, wait: boolean): boolean;
+  renameNoReplace(from: string, to: string): void;
+  resolveBeneath(root: string, rel: string): void;
   constants: RawConstants;
 }

@@ -4,6 +4,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "fs.h"
 #include "ipc.h"
 #include "mount.h"
 #include "spawn.h"
@@ -82,6 +83,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reclaimTerminal", Napi::Function::New(env, ReclaimTerminal, "reclaimTerminal"));
   exports.Set("getxattr", Napi::Function::New(env, GetXattr, "getxattr"));
   exports.Set("setxattr", Napi::Function::New(env, SetXattr, "setxattr"));
+  exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
+  exports.Set("renameNoReplace", Napi::Function::New(env, RenameNoReplace, "renameNoReplace"));
+  exports.Set("resolveBeneath", Napi::Function::New(env, ResolveBeneath, "resolveBeneath"));
   exports.Set("constants", Constants(env));
   return exports;
 }
