@@ -367,18 +367,17 @@ export class CgroupDir {
     return new CgroupDir(ctx, path, version, mount, undefined);
   }
 
-  /** Make a child group `name` (an nslab- name); recorded on the cleanup stack before mkdir. */
-  child(name: string, opts: { show?: boolean } = {}): CgroupDir {
-    if (!name.startsWith('nslab-')) throw new Error(`cgroup ${name}: nslab only makes nslab-* groups`);
-    const path = join(this.path, name);
-    const id = this.ctx.cleanup.push('cgroup', { path, mount: this.mount }, `cgroup ${path}`);
+  /** Make the child group nslab-<token>-<suffix>; journalled before mkdir, which must create it. */
+  child(suffix: string, opts: { show?: boolean } = {}): CgroupDir {
+    const path = join(this.path, this.ctx.name(suffix));
+    const id = this.ctx.cleanup.push({ kind: 'cgroup', path }, `cgroup ${path}`);
     try {
       mkdirSync(path);
     } catch (e) {
-      // Not ours (another run's, or a leftover `nslab clean` removes): never remove it.
+      // An existing group is someone else's: never remove it.
       this.ctx.cleanup.release(id);
       const code = (e as NodeJS.ErrnoException).code;
-      throw new Error(code === 'EEXIST' ? `${path} exists already (another nslab run, or a leftover: run \`nslab clean\`)` : (e as Error).message);
+      throw new Error(code === 'EEXIST' ? `${path} exists already and is not this run's: nslab leaves it alone` : (e as Error).message);
     }
     if (opts.show !== false) this.ctx.transcript({ command: `mkdir ${path}`, output: '', where: 'host' });
     return new CgroupDir(this.ctx, path, this.version, this.mount, id);
@@ -452,7 +451,7 @@ export class CgroupDir {
     if (this.subtreeControl().includes(controller)) return { ok: true };
     let id: number | undefined;
     if (this.undoId === undefined) {
-      id = this.ctx.cleanup.push('subtree', { path: this.path, controller }, `+${controller} in ${this.file('cgroup.subtree_control')}`);
+      id = this.ctx.cleanup.push({ kind: 'subtree', mount: this.path, controller }, `+${controller} in ${this.file('cgroup.subtree_control')}`);
     }
     const r = this.tryWrite('cgroup.subtree_control', `+${controller}`, opts);
     if (!r.ok && id !== undefined) this.ctx.cleanup.release(id);

@@ -1,87 +1,111 @@
-// The cleanup stack: every object a lab creates is recorded here *before* it is created, and
-// removed in reverse order on success, failure, exception, SIGINT and SIGTERM. The record is
-// a journal on disk (one JSON line per event), so a run that crashed is cleaned up by the next.
-import { appendFileSync, mkdirSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { journalDir, runDir, runId, startTime } from './paths.js';
-import { listDir } from './proc.js';
-import { undoers, type UndoArgs } from './undo.js';
-
-export type UndoKind = keyof typeof undoers;
-
-interface Entry {
-  readonly id: number;
-  readonly kind: string;
-  readonly args: UndoArgs;
-  readonly label: string;
-}
-
-type JournalLine = { push: Entry } | { done: number };
+// The cleanup stack: every object a lab creates is journalled here *before* it is created, and
+// removed in reverse order on success, failure, exception, SIGINT, SIGTERM and output errors.
+// The journal lives in the run's own directory; a run that crashed is recovered by the next
+// one (or `nslab clean`), which first takes the dead run's lock, so no two processes ever
+// recover the same run, and a live run is never touched.
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseLine, replay, type Entry, type JournalLine, type OpenEntry } from './journal.js';
+import { probeRun, runDirs, staleClaims, type Run } from './owner.js';
+import { sweepStrays } from './sweep.js';
+import { releaseNetnsDirs } from './shared.js';
+import { undoEntry, type RunRef } from './undo.js';
 
 export interface UnwindResult {
   readonly removed: string[];
+  /** "label: reason (by hand: command)" for each object that is still there. */
   readonly errors: string[];
 }
 
-function undo(entry: Entry): string | undefined {
-  const fn = undoers[entry.kind];
-  if (!fn) return `${entry.label}: unknown kind ${entry.kind}`;
-  try {
-    fn(entry.args);
-    return undefined;
-  } catch (e) {
-    return `${entry.label}: ${(e as Error).message}`;
-  }
+interface Live {
+  readonly id: number;
+  readonly label: string;
+  entry: Entry;
+  owned: boolean;
+  failed?: string;
+  command?: string;
 }
 
+const JOURNAL = 'journal.jsonl';
+
 export class CleanupStack {
-  private readonly entries: Entry[] = [];
+  private readonly entries: Live[] = [];
   private next = 1;
   private closed = false;
-  /** Entries whose undo failed; they stay in the journal. */
-  private failed: Entry[] = [];
+  /** Entries whose undo failed; they stay in the journal with the reason. */
+  private failed: Live[] = [];
   readonly file: string;
 
-  constructor(name = runId()) {
-    this.file = join(journalDir(), `${name}.jsonl`);
+  constructor(readonly run: Run) {
+    this.file = join(run.dir, JOURNAL);
   }
 
   private write(line: JournalLine): void {
-    mkdirSync(journalDir(), { recursive: true, mode: 0o700 });
-    appendFileSync(this.file, `${JSON.stringify(line)}\n`);
+    appendFileSync(this.file, `${JSON.stringify(line)}\n`, { mode: 0o600 });
   }
 
-  /** Record an object about to be created; returns the id to release it by. */
-  push(kind: UndoKind, args: UndoArgs, label: string): number {
-    // A step still running after an interrupt must not create anything new.
-    if (this.closed) throw new Error(`not creating ${label}: the run is being cleaned up`);
-    const entry: Entry = { id: this.next++, kind, args, label };
-    this.write({ push: entry });
-    this.entries.push(entry);
-    return entry.id;
+  /** `nslab-<token>-<suffix>`. */
+  name(suffix: string): string {
+    return this.run.name(suffix);
   }
 
-  /** A process we started: recorded with its start time so a reused PID is never killed. */
-  pushProcess(pid: number, label: string): number {
-    return this.push('kill', { pid, start: startTime(pid) ?? '' }, label);
+  /** A path beneath the run directory, as the journal stores it; anything else is refused here. */
+  rel(path: string): string {
+    const r = relative(this.run.dir, path);
+    if (r === '' || r.startsWith('..') || r.startsWith('/')) throw new Error(`${path} is not beneath this run's directory ${this.run.dir}`);
+    return r;
   }
 
-  /** Undo one entry now (the step is done with the object). */
+  /** Throw if the run is being cleaned up: a step still running then must create nothing new. */
+  assertOpen(what: string): void {
+    if (this.closed) throw new Error(`not creating ${what}: the run is being cleaned up`);
+  }
+
+  /** Record an object about to be created ("intend"); returns the id to release it by. */
+  push(entry: Entry, label: string): number {
+    this.assertOpen(label);
+    const e: Live = { id: this.next++, label, entry, owned: false };
+    this.write({ v: 1, at: 'intend', id: e.id, label, entry });
+    this.entries.push(e);
+    return e.id;
+  }
+
+  /** The object exists and is ours (the kernel said so): record what proves it. */
+  own(id: number, entry: Entry): void {
+    const e = this.entries.find((x) => x.id === id);
+    if (!e) return;
+    e.entry = entry;
+    e.owned = true;
+    this.write({ v: 1, at: 'own', id, entry });
+  }
+
+  /** A process we started: recorded with its start time so that a reused PID is never killed. */
+  pushProcess(pid: number, start: string | undefined, label: string): number {
+    // No start time: the child was gone before spawn() returned; there is nothing to kill later.
+    if (start === undefined) return 0;
+    return this.push({ kind: 'process', pid, start }, label);
+  }
+
+  /** Undo one entry now (the step is done with the object); returns the error, if any. */
   pop(id: number): string | undefined {
     const i = this.entries.findIndex((e) => e.id === id);
     if (i < 0) return undefined;
-    const [entry] = this.entries.splice(i, 1);
-    const err = undo(entry!);
-    if (!this.closed) this.write({ done: id });
-    return err;
+    const [e] = this.entries.splice(i, 1);
+    const r = undoEntry(e!.entry, this.run, e!.owned);
+    if (r.ok || r.refused) {
+      this.write({ v: 1, at: 'done', id });
+      return r.ok ? undefined : `${e!.label}: ${r.reason}`;
+    }
+    this.failed.push({ ...e!, failed: r.reason, command: r.command });
+    return `${e!.label}: ${r.reason} (by hand: ${r.command})`;
   }
 
-  /** The object is gone by other means: forget it. */
+  /** The object is gone by other means, or was never created: forget it. */
   release(id: number): void {
     const i = this.entries.findIndex((e) => e.id === id);
     if (i < 0) return;
     this.entries.splice(i, 1);
-    if (!this.closed) this.write({ done: id });
+    this.write({ v: 1, at: 'done', id });
   }
 
   get size(): number {
@@ -91,94 +115,120 @@ export class CleanupStack {
   /** Undo everything, newest first; errors are collected, never thrown. */
   unwind(): UnwindResult {
     this.closed = true;
-    const removed: string[] = [];
-    const errors: string[] = [];
-    // What an earlier unwind could not remove is tried again, after everything newer.
     const pending = [...this.failed, ...this.entries];
     this.entries.length = 0;
     this.failed = [];
-    while (pending.length > 0) {
-      const entry = pending.pop()!;
-      const err = undo(entry);
-      if (err) {
-        errors.push(err);
-        this.failed.unshift(entry);
-      } else {
-        removed.push(entry.label);
-      }
-    }
-    // The journal goes only when nothing is left: otherwise the next run recovers from it.
-    if (this.failed.length === 0) {
-      rmSync(this.file, { force: true });
-      removeRunDirIfEmpty();
-    }
-    return { removed, errors };
+    const result = undoAll(pending, this.run);
+    this.failed = result.left;
+    return { removed: result.removed, errors: result.errors };
   }
-}
 
-/** Leave no trace: the run directory goes once no journal and no scratch is left in it. */
-export function removeRunDirIfEmpty(): void {
-  for (const dir of [journalDir(), runDir()]) {
-    try {
-      rmdirSync(dir);
-    } catch {
-      // not empty, or already gone
+  /**
+   * The run is over: with nothing left, its directory goes; otherwise the journal is rewritten
+   * to what is left (with the reason and a command), for the next run or `nslab clean`.
+   */
+  close(): void {
+    this.closed = true;
+    const left = [...this.failed, ...this.entries];
+    if (left.length === 0) this.run.release({ remove: true });
+    else {
+      rewrite(this.file, left);
+      this.run.release({ remove: false });
     }
   }
 }
 
-/** Journals whose owner process is gone. */
-export function orphanJournals(): string[] {
-  return listDir(journalDir())
-    .filter((f) => f.endsWith('.jsonl'))
-    .filter((f) => {
-      // Journal names begin with the owner's "<pid>-<start time>".
-      const m = /^(\d+)-(\d+)/.exec(f);
-      return m === null || startTime(Number(m[1])) !== m[2];
-    })
-    .map((f) => join(journalDir(), f));
+function undoAll(pending: Live[], run: RunRef): { removed: string[]; errors: string[]; left: Live[] } {
+  const removed: string[] = [];
+  const errors: string[] = [];
+  const left: Live[] = [];
+  for (const e of [...pending].reverse()) {
+    const r = undoEntry(e.entry, run, e.owned);
+    if (r.ok) removed.push(e.label);
+    else if (r.refused) errors.push(`${e.label}: ${r.reason}`);
+    else {
+      errors.push(`${e.label}: ${r.reason} (by hand: ${r.command})`);
+      left.unshift({ ...e, failed: r.reason, command: r.command });
+    }
+  }
+  return { removed, errors, left };
 }
 
-/** Replay one crashed run's journal: undo what it created and did not remove. */
-export function recoverJournal(file: string): UnwindResult {
-  const open = new Map<number, Entry>();
+/** Replace the journal by the entries still left, atomically. */
+function rewrite(file: string, left: readonly Live[]): void {
+  const lines: string[] = [];
+  for (const e of left) {
+    lines.push(
+      JSON.stringify({
+        v: 1,
+        at: 'intend',
+        id: e.id,
+        label: e.label,
+        entry: e.entry,
+        ...(e.failed !== undefined ? { failed: e.failed } : {}),
+        ...(e.command !== undefined ? { command: e.command } : {}),
+      } satisfies JournalLine),
+    );
+    if (e.owned) lines.push(JSON.stringify({ v: 1, at: 'own', id: e.id, entry: e.entry } satisfies JournalLine));
+  }
+  for (const l of lines) parseLine(l); // never write what we would refuse to read
+  writeFileSync(`${file}.new`, `${lines.join('\n')}\n`, { mode: 0o600 });
+  renameSync(`${file}.new`, file);
+}
+
+/** What recovery did, for `nslab clean` and the start of every run to say. */
+export interface RecoverReport extends UnwindResult {
+  /** Journal lines that did not fit the schema ("file:line: why"). */
+  readonly bad: string[];
+  /** Runs still alive, left alone ("run 4312 (08-network), token 1a2b"). */
+  readonly live: string[];
+}
+
+/** Recover one dead run whose lock we hold: undo its journal, sweep its token, remove its directory. */
+function recoverRun(run: Run): RecoverReport {
+  const file = join(run.dir, JOURNAL);
   let text = '';
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    return { removed: [], errors: [] };
+    // no journal: only the sweep below can find what the run made
   }
-  for (const raw of text.split('\n')) {
-    if (!raw.trim()) continue;
-    let line: JournalLine;
-    try {
-      line = JSON.parse(raw) as JournalLine;
-    } catch {
-      continue; // a torn last line from a crash
-    }
-    if ('push' in line) open.set(line.push.id, line.push);
-    else open.delete(line.done);
+  const { open, bad } = replay(text, file);
+  const pending: Live[] = open.map((o: OpenEntry) => ({ id: o.id, label: o.label, entry: o.entry, owned: o.owned }));
+  const r = undoAll(pending, run);
+  // A run that lost its journal line may still be counted as a user of /run/netns.
+  if (existsSync(join(run.dir, 'uses-netns-dirs'))) releaseNetnsDirs(run.dir);
+  const swept = sweepStrays(run.token, run.dir);
+  const errors = [...r.errors, ...swept.errors];
+  if (r.left.length === 0 && swept.errors.length === 0) run.release({ remove: true });
+  else {
+    rewrite(file, r.left);
+    run.release({ remove: false });
   }
-  const removed: string[] = [];
-  const errors: string[] = [];
-  for (const entry of [...open.values()].reverse()) {
-    const err = undo(entry);
-    if (err) errors.push(err);
-    else removed.push(entry.label);
-  }
-  if (errors.length === 0) rmSync(file, { force: true });
-  return { removed, errors };
+  return { removed: [...r.removed, ...swept.removed], errors, bad, live: [] };
 }
 
-/** What `nslab clean` and every start do: remove what crashed runs left. */
-export function recoverAll(): UnwindResult {
+/** What `nslab clean` and every start do: recover every dead run, leave the live ones alone. */
+export function recoverAll(): RecoverReport {
   const removed: string[] = [];
   const errors: string[] = [];
-  for (const file of orphanJournals()) {
-    const r = recoverJournal(file);
+  const bad: string[] = [];
+  const live: string[] = [];
+  for (const stale of staleClaims()) removed.push(`half-made run directory ${stale}`);
+  for (const { token, dir } of runDirs()) {
+    const p = probeRun(dir, token);
+    if (p.live) {
+      live.push(p.holder ? `run ${p.holder.pid} (${p.holder.lab}), token ${token}` : `token ${token}`);
+      continue;
+    }
+    const r = recoverRun(p.adopt);
     removed.push(...r.removed);
     errors.push(...r.errors);
+    bad.push(...r.bad);
   }
-  removeRunDirIfEmpty();
-  return { removed, errors };
+  // Objects of runs that left no directory at all (a journal lost with its run).
+  const strays = sweepStrays(undefined, undefined);
+  removed.push(...strays.removed);
+  errors.push(...strays.errors);
+  return { removed, errors, bad, live };
 }

@@ -1,14 +1,11 @@
 // The nslab command line: list, run, verify, doctor, shell, clean (and the guided tour).
-import { existsSync, readdirSync } from 'node:fs';
 import { findLab, isPlanned, nearestId, registry } from '../labs/index.js';
-import { recoverAll, removeRunDirIfEmpty } from './cleanup.js';
+import { recoverAll } from './cleanup.js';
 import { checkRequirements, LabContext, runLab } from './engine.js';
 import { hostInfo, version } from './host.js';
 import { exitCodeFor, onInterrupt } from './interrupt.js';
 import { isRoot } from './requirements.js';
 import { humanListener, isReporterName, render, summaryLine, REPORTERS, type ReporterName } from './report/index.js';
-import { mountsUnder, undoers } from './undo.js';
-import { runDir } from './paths.js';
 import type { Lab, LabResult, Lang, PlannedLab, Report, RunListener } from './model.js';
 
 /** A mistake in how nslab was called: one sentence, exit code 2. */
@@ -244,30 +241,14 @@ async function vmCommand(o: Options, out: Out): Promise<number> {
   return (await import('./vm/index.js')).vmPrepare(out);
 }
 
-/** Objects with the nslab prefix that no journal accounts for (a safety net for clean). */
-function strayMounts(): string[] {
-  return existsSync(runDir()) ? mountsUnder(runDir()) : [];
-}
-
 function cleanCommand(_o: Options, out: Out): number {
   if (!isRoot()) throw new UsageError('nslab clean removes mounts and processes a run left behind and needs root: sudo npx nslab clean.', 1);
   const r = recoverAll();
-  const mounts = strayMounts();
-  for (const m of mounts) undoers.umount!({ path: m });
-  // Scratch directories are named nslab-<lab>-<pid>: only those of runs that are gone.
-  const stray = (d: string) => {
-    const m = /^nslab-.*-(\d+)$/.exec(d);
-    return m !== null && !existsSync(`/proc/${m[1]}`);
-  };
-  for (const dir of existsSync(runDir()) ? readdirSync(runDir()).filter(stray) : []) {
-    undoers.remove!({ path: `${runDir()}/${dir}` });
-    r.removed.push(`scratch directory ${runDir()}/${dir}`);
-  }
-  removeRunDirIfEmpty();
+  for (const line of r.live) out(`left alone: ${line} is still running`);
+  for (const line of r.bad) out(`skipped a journal line: ${line}`);
   for (const line of r.removed) out(`removed ${line}`);
-  for (const m of mounts) out(`unmounted ${m}`);
   for (const line of r.errors) out(`could not remove ${line}`);
-  if (r.removed.length === 0 && mounts.length === 0 && r.errors.length === 0) out('nothing to clean: no run left anything behind');
+  if (r.removed.length === 0 && r.errors.length === 0 && r.bad.length === 0) out('nothing to clean: no run left anything behind');
   return r.errors.length > 0 ? 1 : 0;
 }
 
@@ -288,12 +269,13 @@ async function shellCommand(o: Options, out: Out): Promise<number> {
   try {
     code = await lab!.shell.open(ctx.forStep(step, { transcripts: [], measurements: {} }), lab!.init());
   } finally {
-    const r = ctx.cleanup.unwind();
+    const r = ctx.finish();
     interrupt.dispose();
     for (const e of r.errors) out(`could not remove ${e}`);
     out(`nslab: ${lab!.id} container removed.`);
   }
-  return code;
+  const received = interrupt.received();
+  return received && received !== 'SIGINT' ? exitCodeFor(received) : code;
 }
 
 async function tourCommand(o: Options, out: Out): Promise<number> {

@@ -4,7 +4,7 @@
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { delimiter, join } from 'node:path';
-import { spawn, probePath, type Child, type Namespace, type RunResult, type SetupAction } from '../addon/index.js';
+import { probePath, type Child, type Namespace, type RunResult, type SetupAction } from '../addon/index.js';
 import type { StepContext } from './model.js';
 
 export interface MountEntry {
@@ -132,16 +132,17 @@ export class Container {
 
   static async start(ctx: StepContext, spec: ContainerSpec): Promise<Container> {
     const probe = probePath();
-    const child = spawn({
-      namespaces: spec.namespaces,
-      argv: [spec.probeFile ?? probe, ...(spec.probeArgs ?? []), '--hold'],
-      ...(spec.probeFile !== undefined ? { file: spec.probeFile } : {}),
-      actions: spec.actions ?? [],
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    // Recorded right after clone(): the process exists from here on, and the journal says so
-    // before anything else can fail.
-    const id = ctx.cleanup.pushProcess(child.pid, spec.label ?? `container process ${child.pid}`);
+    // Recorded in the same call as clone(): the journal names the process before anything can fail.
+    const { child, id } = ctx.spawn(
+      {
+        namespaces: spec.namespaces,
+        argv: [spec.probeFile ?? probe, ...(spec.probeArgs ?? []), '--hold'],
+        ...(spec.probeFile !== undefined ? { file: spec.probeFile } : {}),
+        actions: spec.actions ?? [],
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+      spec.label ?? 'container process',
+    );
     const lines = new LineReader(child);
     try {
       await child.ready();
@@ -172,12 +173,10 @@ export class Container {
 
   /** Run a program inside the container (docker exec) and collect its output. */
   async exec(argv: readonly string[], opts: { actions?: readonly SetupAction[]; input?: string } = {}): Promise<RunResult> {
-    const child = spawn({
-      argv,
-      actions: [...this.joinActions(), ...(opts.actions ?? [])],
-      stdio: [opts.input === undefined ? 'null' : 'pipe', 'pipe', 'pipe'],
-    });
-    const id = this.ctx.cleanup.pushProcess(child.pid, `exec ${argv[0]} in container ${this.pid}`);
+    const { child, id } = this.ctx.spawn(
+      { argv, actions: [...this.joinActions(), ...(opts.actions ?? [])], stdio: [opts.input === undefined ? 'null' : 'pipe', 'pipe', 'pipe'] },
+      `exec ${argv[0]} in container ${this.pid}`,
+    );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
     try {
       return await child.output();
@@ -202,13 +201,10 @@ export async function probeOnce(
   spec: ContainerSpec,
 ): Promise<{ report: ProbeReport; hostPid: number; result: RunResult }> {
   const probe = probePath();
-  const child = spawn({
-    namespaces: spec.namespaces,
-    argv: [spec.probeFile ?? probe, ...(spec.probeArgs ?? [])],
-    actions: spec.actions ?? [],
-    stdio: ['null', 'pipe', 'pipe'],
-  });
-  const id = ctx.cleanup.pushProcess(child.pid, spec.label ?? `probe process ${child.pid}`);
+  const { child, id } = ctx.spawn(
+    { namespaces: spec.namespaces, argv: [spec.probeFile ?? probe, ...(spec.probeArgs ?? [])], actions: spec.actions ?? [], stdio: ['null', 'pipe', 'pipe'] },
+    spec.label ?? 'probe process',
+  );
   try {
     const result = await child.output();
     const line = result.stdout.split('\n').find((l) => l.startsWith('{"probe":1'));
@@ -230,8 +226,7 @@ export async function shown(
   if (opts.container) {
     result = await opts.container.exec(argv, opts.actions ? { actions: opts.actions } : {});
   } else {
-    const child = spawn({ argv, namespaces: opts.namespaces ?? [], actions: opts.actions ?? [], stdio: ['null', 'pipe', 'pipe'] });
-    const id = ctx.cleanup.pushProcess(child.pid, `${argv[0]} process ${child.pid}`);
+    const { child, id } = ctx.spawn({ argv, namespaces: opts.namespaces ?? [], actions: opts.actions ?? [], stdio: ['null', 'pipe', 'pipe'] }, `${argv[0]} process`);
     try {
       result = await child.output();
     } finally {

@@ -1,10 +1,11 @@
 // Runs labs: probes their requirements, runs each step, evaluates its checks and always
 // unwinds the cleanup stack. Emits RunEvents for whoever renders them and returns results in
 // the shape of the JSON report.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawn as spawnChild, type Child, type SpawnSpec } from '../addon/index.js';
 import { CleanupStack, recoverAll } from './cleanup.js';
-import { runDir, runId } from './paths.js';
+import { claimRun, ResourceLock } from './owner.js';
+import { mkdirOwn } from './paths.js';
 import type {
   Check,
   CheckResult,
@@ -97,23 +98,51 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 export class LabContext {
   readonly cleanup: CleanupStack;
   private scratchDir: string | undefined;
+  private publicDir: string | undefined;
   constructor(
     readonly lab: Lab,
     readonly lang: Lang,
     readonly signal: AbortSignal,
     private readonly emit: RunListener,
   ) {
-    this.cleanup = new CleanupStack(`${runId()}-${lab.id}`.replace(/^(\d+-\d+)-/, '$1_'));
+    this.cleanup = new CleanupStack(claimRun(lab.id));
+  }
+
+  get token(): string {
+    return this.cleanup.run.token;
+  }
+
+  private ownDir(name: string, mode: number): string {
+    const dir = join(this.cleanup.run.dir, name);
+    this.cleanup.push({ kind: 'path', rel: name }, `${name === 'ws' ? 'workspace' : 'scratch directory'} ${dir}`);
+    return mkdirOwn(this.cleanup.run.dir, name, mode);
   }
 
   scratch(): string {
-    if (!this.scratchDir) {
-      const dir = join(runDir(), `nslab-${this.lab.id}-${process.pid}`);
-      this.cleanup.push('remove', { path: dir }, `scratch directory ${dir}`);
-      mkdirSync(dir, { recursive: true, mode: 0o755 });
-      this.scratchDir = dir;
+    return (this.scratchDir ??= this.ownDir('scratch', 0o700));
+  }
+
+  publicScratch(): string {
+    return (this.publicDir ??= this.ownDir('ws', 0o755));
+  }
+
+  /** Spawn and record in one call: a child that cannot be recorded is killed at once. */
+  spawn(spec: SpawnSpec, label: string): { child: Child; id: number } {
+    this.cleanup.assertOpen(label);
+    const child = spawnChild(spec);
+    try {
+      return { child, id: this.cleanup.pushProcess(child.pid, child.startTime, `${label} (pid ${child.pid})`) };
+    } catch (e) {
+      child.kill('SIGKILL');
+      throw e;
     }
-    return this.scratchDir;
+  }
+
+  /** Unwind, then release the run (its directory goes when nothing is left). */
+  finish(): { removed: string[]; errors: string[] } {
+    const r = this.cleanup.unwind();
+    this.cleanup.close();
+    return r;
   }
 
   forStep(step: Step<unknown>, sink: { transcripts: Transcript[]; measurements: Record<string, unknown> }): StepContext {
@@ -122,7 +151,11 @@ export class LabContext {
       lang: this.lang,
       cleanup: this.cleanup,
       signal: this.signal,
+      token: this.token,
+      name: (suffix) => this.cleanup.name(suffix),
+      spawn: (spec, label) => this.spawn(spec, label),
       scratch: () => this.scratch(),
+      publicScratch: () => this.publicScratch(),
       transcript: (t) => {
         sink.transcripts.push(t);
         this.emit({ type: 'transcript', lab, step, transcript: t });
@@ -155,6 +188,7 @@ export class LabSession {
   private blocked: string | undefined;
   private early: { removed: string[]; errors: string[] } | undefined;
   private skipped: LabResult | undefined;
+  private readonly locks: ResourceLock[] = [];
   private finished: LabResult | undefined;
   /** Results by step index, as steps run (a step run again replaces its result). */
   readonly results: (StepResult | undefined)[] = [];
@@ -187,6 +221,8 @@ export class LabSession {
       this.skipped = result;
       return { ...req, result };
     }
+    for (const resource of lab.exclusive ?? [])
+      this.locks.push(await ResourceLock.acquire(resource, lab.id, this.signal, (holder) => emit({ type: 'waiting', lab, resource, holder })));
     recoverAll(); // what a crashed run left goes before we create anything
     this.ctx = new LabContext(lab, opts.lang, this.signal, emit);
     this.state = lab.init();
@@ -275,7 +311,7 @@ export class LabSession {
     const steps: StepResult[] = this.results.filter((r): r is StepResult => r !== undefined);
     if (this.ctx) {
       // Cleanup is part of the lab: its result is a check like any other.
-      const late = this.ctx.cleanup.unwind();
+      const late = this.ctx.finish();
       const early = this.early;
       const unwind = { removed: [...(early?.removed ?? []), ...late.removed], errors: [...(early?.errors ?? []), ...late.errors] };
       for (const line of unwind.removed) emit({ type: 'cleanup', lab, line: `removed ${line}` });
@@ -291,6 +327,7 @@ export class LabSession {
         steps.push({ id: 'cleanup', title: opts.lang === 'zh' ? '清理' : 'Cleanup', status: 'failed', checks: [check] });
       }
     }
+    for (const l of this.locks.splice(0)) l.release();
     const anyFailed = steps.some((s) => s.status === 'failed');
     const allSkipped = steps.length > 0 && steps.every((s) => s.status === 'skipped');
     const result: LabResult = {

@@ -63,10 +63,18 @@ export interface Check<S> {
 /** What a running step can tell the outside world while it works. */
 export interface StepContext {
   readonly lang: Lang;
-  /** Register an undo action before creating the object it removes. */
+  /** Record an object before creating it (a typed journal entry); undone at the end of the run. */
   readonly cleanup: import('./cleanup.js').CleanupStack;
-  /** A scratch directory owned by this lab run (created on demand, removed at the end). */
+  /** This run's token: every host object the lab creates is named `nslab-<token>-…`. */
+  readonly token: string;
+  /** `nslab-<token>-<suffix>`: the name of an object of this run. */
+  name(suffix: string): string;
+  /** Spawn a process and record it in the same call (killed if it cannot be recorded). */
+  spawn(spec: import('../addon/index.js').SpawnSpec, label: string): { child: import('../addon/index.js').Child; id: number };
+  /** A scratch directory of this run only (root, 0700, under /run/nslab/<token>/), removed at the end. */
   scratch(): string;
+  /** A directory other users may read and enter but not change (root, 0755, under the run's 0711 directory). */
+  publicScratch(): string;
   /** Show the learner a command and its real output. */
   transcript(t: Transcript): void;
   /** A free line of live output. */
@@ -106,6 +114,11 @@ export interface Lab<S = any> {
   init(): S;
   readonly steps: readonly Step<S>[];
   readonly shell?: ShellHook<S>;
+  /**
+   * Host resources this lab needs alone (e.g. 'cgroups': the CPU it measures and the cgroup2
+   * root it switches controllers in). A second run waits for the first, and says for whom.
+   */
+  readonly exclusive?: readonly string[];
 }
 
 /** A lab id of the catalogue that has no implementation yet. */
@@ -164,6 +177,7 @@ export interface Report {
 export type RunEvent =
   | { type: 'lab-start'; lab: Lab }
   | { type: 'lab-skipped'; lab: Lab; reason: string; remedy?: string }
+  | { type: 'waiting'; lab: Lab; resource: string; holder: string }
   | { type: 'step-start'; lab: Lab; step: Step<unknown>; index: number }
   | { type: 'transcript'; lab: Lab; step: Step<unknown>; transcript: Transcript }
   | { type: 'log'; lab: Lab; step: Step<unknown>; line: string }

@@ -2,6 +2,7 @@
 // namespace, who still holds one, and the kernel's own tables (sysvipc, mountinfo).
 import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import type { Namespace } from '../addon/index.js';
+import { runDir } from './paths.js';
 
 /** A small file's text, or undefined when it cannot be read (gone, no permission). */
 export function tryRead(path: string): string | undefined {
@@ -132,4 +133,27 @@ export function propagation(m: MountLine | undefined): string {
   if (!m) return 'not mounted';
   const tags = m.optional.filter((o) => /^(shared|master|propagate_from|unbindable)/.test(o));
   return tags.length === 0 ? 'private' : tags.join(' ');
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Is this mount another nslab run's (its run directory, its named netns, the /run/netns that
+ * runs share)? Checks of host-wide state look only at what is not another run's.
+ */
+export function otherRunsMount(target: string, ownToken: string): boolean {
+  const m = new RegExp(`^${escapeRe(runDir())}/([0-9a-f]{4})(?:/|$)`).exec(target) ?? /^\/run\/netns\/nslab-([0-9a-f]{4})-/.exec(target);
+  if (m) return m[1] !== ownToken;
+  return target === '/run/netns' && tryRead(`${runDir()}/shared/netns-dirs.json`) !== undefined;
+}
+
+/** The host's mountinfo without the lines of other nslab runs. */
+export function hostMountinfoOf(ownToken: string): string {
+  return (tryRead('/proc/self/mountinfo') ?? '')
+    .split('\n')
+    .filter((l) => {
+      const target = l.split(' ')[4];
+      return target === undefined || !otherRunsMount(unescape(target), ownToken);
+    })
+    .join('\n');
 }

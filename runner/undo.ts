@@ -1,25 +1,51 @@
-// Every kind of object a lab can create, and how to remove it. The journal stores the kind and
-// its arguments, so a later process can run the same undo after a crash. Each undo is
-// idempotent: removing what is already gone is not an error.
+// How each kind of journal entry is proven ours and then removed. Nothing is removed on the
+// strength of a string: a path must resolve beneath the run's own directory (openat2, no "..",
+// no symlinks), a name must carry the run's token, a PID must still have the start time we
+// recorded, a queue must still have the id msgget gave us. What fails the proof is refused and
+// left untouched. Each undo is idempotent: removing what is already gone is not an error.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { msgLookup, msgRemove, resolveBeneath, umount } from '../addon/index.js';
+import type { Entry } from './journal.js';
 import { startTime } from './paths.js';
-import { listDir, readLines } from './proc.js';
-import { umount, msgLookup, msgRemove } from '../addon/index.js';
+import { parseMountinfo, readLines, tryRead } from './proc.js';
+import { releaseNetnsDirs } from './shared.js';
 
-export type UndoArgs = Record<string, string | number | boolean>;
+/** The run an entry belongs to. */
+export interface RunRef {
+  readonly token: string;
+  readonly dir: string;
+}
+
+export type UndoOutcome =
+  | { readonly ok: true }
+  /** refused: the entry could not be proven ours, and nothing was touched. */
+  | { readonly ok: false; readonly refused: boolean; readonly reason: string; readonly command: string };
+
+/** The high halves of the System V keys nslab uses; the low half is the run's token. */
+export const MSG_KEY_PREFIXES: readonly number[] = [0x6e73, 0x6e72, 0x6e71, 0x6e70];
+
+/** A key for this token; `attempt` picks another prefix when a key is taken by someone else. */
+export function msgKey(tokenNumber: number, attempt: number): number | undefined {
+  const prefix = MSG_KEY_PREFIXES[attempt];
+  return prefix === undefined ? undefined : ((prefix << 16) | (tokenNumber & 0xffff)) >>> 0;
+}
 
 /** Mount points at or below `path`, deepest first. */
 export function mountsUnder(path: string): string[] {
   const prefix = path.endsWith('/') ? path : `${path}/`;
-  const found: string[] = [];
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const target = line.split(' ')[4];
-    if (target === undefined) continue;
-    const decoded = target.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    if (decoded === path || decoded.startsWith(prefix)) found.push(decoded);
-  }
-  return found.sort((a, b) => b.length - a.length);
+  return parseMountinfo(tryRead('/proc/self/mountinfo') ?? '')
+    .map((m) => m.target)
+    .filter((t) => t === path || t.startsWith(prefix))
+    .sort((a, b) => b.length - a.length);
+}
+
+/** Mount points of cgroup hierarchies (v1 and cgroup2) on this host. */
+export function cgroupMounts(): string[] {
+  return parseMountinfo(tryRead('/proc/self/mountinfo') ?? '')
+    .filter((m) => m.fstype === 'cgroup' || m.fstype === 'cgroup2')
+    .map((m) => m.target);
 }
 
 function quietly(fn: () => void, ignore: readonly string[]): void {
@@ -28,15 +54,6 @@ function quietly(fn: () => void, ignore: readonly string[]): void {
   } catch (e) {
     if (!ignore.includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
   }
-}
-
-function assertOurs(path: string): void {
-  if (!/nslab/.test(path) || !path.startsWith('/')) throw new Error(`refusing to remove ${path}: not an nslab path`);
-}
-
-/** Names of kernel objects (netns, links, dm devices) are not paths: they must start with nslab-. */
-function assertOurName(name: string): void {
-  if (!/^nslab-[\w.-]+$/.test(name)) throw new Error(`refusing to remove ${name}: not an nslab name`);
 }
 
 function detachAll(path: string): void {
@@ -48,129 +65,212 @@ function detachAll(path: string): void {
   }
 }
 
-function tool(cmd: string, args: string[]): void {
-  execFileSync(cmd, args, { stdio: 'ignore' });
+function tool(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {
+  execFileSync(cmd, args, { stdio: 'ignore', env });
 }
 
-/** dmsetup; without a running udev (a VM, a container) libdevmapper must remove /dev/mapper nodes itself. */
-function dmsetup(args: string[]): void {
-  const env = existsSync('/run/udev/control') ? process.env : { ...process.env, DM_DISABLE_UDEV: '1' };
-  execFileSync('dmsetup', args, { stdio: 'ignore', env });
+/** Without a running udev (a VM, a container) libdevmapper must remove /dev/mapper nodes itself. */
+export function dmEnv(): NodeJS.ProcessEnv {
+  return existsSync('/run/udev/control') ? process.env : { ...process.env, DM_DISABLE_UDEV: '1' };
 }
 
-export const undoers: Record<string, (args: UndoArgs) => void> = {
-  /** A process: killed only if the PID still names the process we started. */
-  kill({ pid, start }) {
-    const p = Number(pid);
-    if (!Number.isInteger(p) || p <= 1) return;
-    if (start !== undefined && startTime(p) !== String(start)) return;
-    quietly(() => process.kill(p, 'SIGKILL'), ['ESRCH']);
-  },
-  /** A mount and everything mounted below it. */
-  umount({ path }) {
-    detachAll(String(path));
-  },
-  /** A file or directory tree of ours; mounts inside it are detached first, never crossed. */
-  remove({ path }) {
-    const p = String(path);
-    assertOurs(p);
-    detachAll(p);
-    if (mountsUnder(p).length > 0) throw new Error(`${p} still has mounts; not removing it`);
-    rmSync(p, { recursive: true, force: true });
-  },
-  /** An empty directory (cgroups are removed this way). */
-  rmdir({ path }) {
-    const p = String(path);
-    assertOurs(p);
-    quietly(() => rmdirSync(p), ['ENOENT']);
-  },
-  /** A System V message queue, found by its key. */
-  msgq({ key }) {
-    const id = msgLookup(Number(key));
-    if (id !== undefined) quietly(() => msgRemove(id), ['EINVAL', 'EIDRM']);
-  },
-  /** A named network namespace (ip netns add). */
-  netns({ name }) {
-    const n = String(name);
-    assertOurName(n);
-    if (existsSync(`/run/netns/${n}`)) tool('ip', ['netns', 'delete', n]);
-  },
-  /** A network link in the host namespace. */
-  link({ name }) {
-    const n = String(name);
-    assertOurName(n);
-    if (existsSync(`/sys/class/net/${n}`)) tool('ip', ['link', 'delete', n]);
-  },
-  /** A system directory that `ip netns` creates on first use (/run/netns, /etc/netns): put back
-   *  as it was before the run (unmounted, removed), but only once nothing is left in it. */
-  restoreDir({ path, existed, mounted }) {
-    const p = String(path);
-    if (p !== '/run/netns' && p !== '/etc/netns') throw new Error(`refusing to restore ${p}: not a directory ip netns manages`);
-    if (!existsSync(p) || listDir(p).length > 0) return;
-    if (mounted === false)
-      for (let round = 0; round < 4 && mountsUnder(p).includes(p); round++) quietly(() => umount(p), ['EINVAL', 'ENOENT']);
-    if (existed === false) quietly(() => rmdirSync(p), ['ENOENT', 'ENOTEMPTY', 'EBUSY']);
-  },
-  /** A loop device attached to one of our files. */
-  loop({ device, file }) {
-    const dev = String(device);
-    const name = dev.replace('/dev/', '');
-    try {
-      const backing = readFileSync(`/sys/block/${name}/loop/backing_file`, 'utf8').trim();
-      if (backing.replace(/ \(deleted\)$/, '') === String(file)) tool('losetup', ['-d', dev]);
-    } catch {
-      // not attached any more
-    }
-  },
-  /** A device-mapper device. */
-  dm({ name }) {
-    const n = String(name);
-    assertOurName(n);
-    if (existsSync(`/dev/mapper/${n}`)) dmsetup(['remove', '--retry', n]);
-  },
-  /** A device-mapper device we suspended: resumed, so that no unmount or removal waits on its frozen I/O. */
-  dmResume({ name }) {
-    const n = String(name);
-    assertOurName(n);
-    if (existsSync(`/dev/mapper/${n}`)) dmsetup(['resume', n]);
-  },
-  /**
-   * A cgroup of ours (runner/cgroup.ts): thawed, our programs in it killed, anything else moved
-   * to the hierarchy's root (`mount`), then removed, retrying while the kernel finishes exits.
-   */
-  cgroup({ path, mount }) {
-    const p = String(path);
-    assertOurs(p);
-    if (!existsSync(p)) return;
-    // Frozen tasks cannot die (v1) or move: thaw first.
-    for (const [file, value] of [['freezer.state', 'THAWED'], ['cgroup.freeze', '0']] as const)
-      if (existsSync(`${p}/${file}`)) quietly(() => writeFileSync(`${p}/${file}`, value), ['ENOENT', 'EINVAL']);
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      for (const pid of readLines(`${p}/cgroup.procs`)) {
-        thawV1(pid);
-        if (readLines(`/proc/${pid}/comm`)[0]?.startsWith('nslab-')) quietly(() => process.kill(Number(pid), 'SIGKILL'), ['ESRCH']);
-        else quietly(() => writeFileSync(`${String(mount)}/cgroup.procs`, pid), ['ESRCH', 'ENOENT']);
-      }
+/** An nslab name that carries this token. */
+const carries = (name: string, token: string) => name === `nslab-${token}` || name.startsWith(`nslab-${token}-`) || (name.startsWith(`nslab-${token}`) && name.length <= 15);
+
+/** The absolute path of `rel` beneath the run directory, proven by the kernel; undefined when gone. */
+function beneath(run: RunRef, rel: string): string | undefined {
+  try {
+    resolveBeneath(run.dir, rel);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`${join(run.dir, rel)} does not resolve beneath ${run.dir} (${(e as NodeJS.ErrnoException).code})`);
+  }
+  return join(run.dir, rel);
+}
+
+/** The cgroup mount a path lies in, and its components below it; undefined when it is not one of ours. */
+export function cgroupOwnership(path: string, token: string): string | undefined {
+  const mount = cgroupMounts()
+    .filter((m) => path.startsWith(`${m}/`))
+    .sort((a, b) => b.length - a.length)[0];
+  if (!mount) return `${path} is not below a cgroup mount`;
+  const parts = path.slice(mount.length + 1).split('/');
+  if (!parts.every((p) => p.startsWith(`nslab-${token}-`))) return `${path} is not named nslab-${token}-…`;
+  if (existsSync(path) && realpathSync(path) !== path) return `${path} is not its own real path`;
+  return undefined;
+}
+
+/** Why an entry cannot be proven to be this run's object; undefined when it can. */
+export function disprove(entry: Entry, run: RunRef, owned: boolean): string | undefined {
+  switch (entry.kind) {
+    case 'process':
+      return undefined; // proven at undo time by the start time
+    case 'mount':
+    case 'path':
+    case 'loop':
       try {
-        rmdirSync(p);
-        return;
+        beneath(run, entry.rel);
+        return undefined;
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') return;
-        if (code !== 'EBUSY' || Date.now() > deadline) throw e;
+        return (e as Error).message;
       }
-      sleepSync(20);
+    case 'cgroup':
+      return cgroupOwnership(entry.path, run.token);
+    case 'subtree':
+      return cgroupMounts().includes(entry.mount) ? undefined : `${entry.mount} is not a cgroup mount`;
+    case 'msgq': {
+      const ours = (entry.key & 0xffff) === parseInt(run.token, 16) && MSG_KEY_PREFIXES.includes(entry.key >>> 16);
+      if (!ours) return `key 0x${entry.key.toString(16)} does not carry token ${run.token}`;
+      if (!owned || entry.msqid === undefined) return `queue 0x${entry.key.toString(16)} was never confirmed created by this run`;
+      return undefined;
     }
-  },
-  /** A controller nslab switched on in a cgroup2 subtree_control that is not its own (the root). */
-  subtree({ path, controller }) {
-    const file = `${String(path)}/cgroup.subtree_control`;
-    const c = String(controller);
-    if (!/^[a-z_]+$/.test(c) || !existsSync(file)) return;
-    if (readLines(file).join(' ').split(' ').includes(c)) writeFileSync(file, `-${c}`);
-  },
-};
+    case 'netns':
+    case 'netnsConf':
+    case 'link':
+    case 'dm':
+    case 'dmResume':
+      return carries(entry.name, run.token) ? undefined : `${entry.name} does not carry token ${run.token}`;
+    case 'netnsDirs':
+      return undefined;
+  }
+}
+
+/** What a person can run to remove an entry by hand. */
+export function commandFor(entry: Entry, run: RunRef): string {
+  switch (entry.kind) {
+    case 'process':
+      return `kill -9 ${entry.pid}`;
+    case 'mount':
+      return `umount -R -l ${join(run.dir, entry.rel)}`;
+    case 'path':
+      return `rm -rf ${join(run.dir, entry.rel)}`;
+    case 'cgroup':
+      return `rmdir ${entry.path}`;
+    case 'subtree':
+      return `echo -${entry.controller} > ${entry.mount}/cgroup.subtree_control`;
+    case 'msgq':
+      return entry.msqid !== undefined ? `ipcrm -q ${entry.msqid}` : `ipcrm -Q 0x${entry.key.toString(16)}`;
+    case 'netns':
+      return `ip netns delete ${entry.name}`;
+    case 'netnsConf':
+      return `rm -r /etc/netns/${entry.name}`;
+    case 'netnsDirs':
+      return 'umount /run/netns; rmdir /run/netns /etc/netns   # only if empty and nothing else uses them';
+    case 'link':
+      return `ip link delete ${entry.name}`;
+    case 'loop':
+      return `losetup -d ${entry.device}`;
+    case 'dm':
+      return `dmsetup remove ${entry.name}`;
+    case 'dmResume':
+      return `dmsetup resume ${entry.name}`;
+  }
+}
+
+/** Remove a cgroup: thawed, our processes killed (all of them with killAll), the rest moved out, then rmdir. */
+export function removeCgroup(p: string, opts: { killAll: boolean }): void {
+  if (!existsSync(p)) return;
+  const mount = cgroupMounts()
+    .filter((m) => p.startsWith(`${m}/`))
+    .sort((a, b) => b.length - a.length)[0]!;
+  // Frozen tasks cannot die (v1) or move: thaw first.
+  for (const [file, value] of [['freezer.state', 'THAWED'], ['cgroup.freeze', '0']] as const)
+    if (existsSync(`${p}/${file}`)) quietly(() => writeFileSync(`${p}/${file}`, value), ['ENOENT', 'EINVAL']);
+  if (opts.killAll && existsSync(`${p}/cgroup.kill`)) quietly(() => writeFileSync(`${p}/cgroup.kill`, '1'), ['ENOENT', 'EINVAL']);
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    for (const pid of readLines(`${p}/cgroup.procs`)) {
+      thawV1(pid);
+      if (opts.killAll || readLines(`/proc/${pid}/comm`)[0]?.startsWith('nslab-')) quietly(() => process.kill(Number(pid), 'SIGKILL'), ['ESRCH']);
+      else quietly(() => writeFileSync(`${mount}/cgroup.procs`, pid), ['ESRCH', 'ENOENT']);
+    }
+    try {
+      rmdirSync(p);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || Date.now() > deadline) throw e;
+    }
+    sleepSync(20);
+  }
+}
+
+function act(entry: Entry, run: RunRef): void {
+  switch (entry.kind) {
+    case 'process': {
+      if (startTime(entry.pid) !== entry.start) return; // gone, or the PID now names another process
+      quietly(() => process.kill(entry.pid, 'SIGKILL'), ['ESRCH']);
+      return;
+    }
+    case 'mount': {
+      const p = beneath(run, entry.rel);
+      if (p) detachAll(p);
+      return;
+    }
+    case 'path': {
+      const p = beneath(run, entry.rel);
+      if (!p) return;
+      detachAll(p);
+      if (mountsUnder(p).length > 0) throw new Error(`${p} still has mounts; not removing it`);
+      rmSync(p, { recursive: true, force: true });
+      return;
+    }
+    case 'cgroup':
+      // A shell's groups hold whatever the learner started: all of it goes.
+      removeCgroup(entry.path, { killAll: entry.killAll === true || /-shell(-|$)/.test(entry.path.slice(entry.path.lastIndexOf('/') + 1)) });
+      return;
+    case 'subtree': {
+      const file = `${entry.mount}/cgroup.subtree_control`;
+      if (existsSync(file) && readLines(file).join(' ').split(' ').includes(entry.controller)) writeFileSync(file, `-${entry.controller}`);
+      return;
+    }
+    case 'msgq': {
+      if (msgLookup(entry.key) === entry.msqid) quietly(() => msgRemove(entry.msqid!), ['EINVAL', 'EIDRM']);
+      return;
+    }
+    case 'netns':
+      if (existsSync(`/run/netns/${entry.name}`)) tool('ip', ['netns', 'delete', entry.name]);
+      return;
+    case 'netnsConf': {
+      const p = `/etc/netns/${entry.name}`;
+      if (!existsSync(p)) return;
+      if (lstatSync(p).isSymbolicLink()) throw new Error(`${p} is a symlink; not following it`);
+      rmSync(p, { recursive: true, force: true });
+      return;
+    }
+    case 'netnsDirs':
+      releaseNetnsDirs(run.dir);
+      return;
+    case 'link':
+      if (existsSync(`/sys/class/net/${entry.name}`)) tool('ip', ['link', 'delete', entry.name]);
+      return;
+    case 'loop': {
+      const file = join(run.dir, entry.rel);
+      const backing = tryRead(`/sys/block/${entry.device.slice('/dev/'.length)}/loop/backing_file`)?.trim().replace(/ \(deleted\)$/, '');
+      if (backing === file) tool('losetup', ['-d', entry.device]);
+      return;
+    }
+    case 'dm':
+      if (existsSync(`/dev/mapper/${entry.name}`)) tool('dmsetup', ['remove', '--retry', entry.name], dmEnv());
+      return;
+    case 'dmResume':
+      if (existsSync(`/dev/mapper/${entry.name}`)) tool('dmsetup', ['resume', entry.name], dmEnv());
+      return;
+  }
+}
+
+/** Prove an entry ours, then remove its object. Never throws. */
+export function undoEntry(entry: Entry, run: RunRef, owned: boolean): UndoOutcome {
+  const refusal = disprove(entry, run, owned);
+  if (refusal !== undefined) return { ok: false, refused: true, reason: `refused: not nslab's — ${refusal}`, command: commandFor(entry, run) };
+  try {
+    act(entry, run);
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, refused: false, reason: (e as Error).message, command: commandFor(entry, run) };
+  }
+}
 
 /**
  * A v1-frozen task cannot die, and a group of ours in another hierarchy (cpuacct) cannot go
@@ -178,18 +278,15 @@ export const undoers: Record<string, (args: UndoArgs) => void> = {
  */
 function thawV1(pid: string): void {
   const group = readLines(`/proc/${pid}/cgroup`).find((l) => /^\d+:([^:]*,)?freezer(,[^:]*)?:/.test(l))?.replace(/^[^:]*:[^:]*:/, '');
-  if (!group || !group.includes('/nslab-')) return;
-  for (const line of readLines('/proc/self/mountinfo')) {
-    const [left, right = ''] = line.split(' - ');
-    const [fstype, , opts = ''] = right.split(' ');
-    if (fstype !== 'cgroup' || !opts.split(',').includes('freezer')) continue;
-    const file = `${left!.split(' ')[4]}${group}/freezer.state`;
-    if (existsSync(file)) quietly(() => writeFileSync(file, 'THAWED'), ['ENOENT', 'EINVAL']);
+  if (!group || !/\/nslab-[0-9a-f]{4}-/.test(group)) return;
+  for (const m of parseMountinfo(tryRead('/proc/self/mountinfo') ?? '')) {
+    if (m.fstype !== 'cgroup') continue;
+    const file = `${m.target}${group}/freezer.state`;
+    if (existsSync(file) && readFileSync(file, 'utf8').trim() !== 'THAWED') quietly(() => writeFileSync(file, 'THAWED'), ['ENOENT', 'EINVAL']);
   }
 }
 
 /** Undo runs synchronously (also from a signal handler's unwind): wait without an event loop. */
-function sleepSync(ms: number): void {
+export function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
-

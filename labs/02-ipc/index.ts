@@ -4,11 +4,12 @@ import { msgCreate, nsInode } from '../../addon/index.js';
 import { Container, probeOnce, shown, which, type ProbeReport } from '../../runner/container.js';
 import { basics, namespaces, tool } from '../../runner/requirements.js';
 import { interactive } from '../../runner/shell.js';
-import type { Lab } from '../../runner/model.js';
+import type { Lab, StepContext } from '../../runner/model.js';
+import { msgKey } from '../../runner/undo.js';
 import { holdersOf, msgQueues } from '../../runner/proc.js';
 
 interface State {
-  /** Our host queue's key: the bytes "ns" and the low half of our PID. */
+  /** Our host queue's key: the bytes "ns" and our run's token (see runner/undo.ts msgKey). */
   key: number;
   queueCleanup?: number;
   parentIpc?: number;
@@ -24,6 +25,33 @@ interface State {
   };
   afterStop?: { holders: string[]; hostListsOwn: boolean };
   removed?: { error?: string; listed: boolean; ipcs: string };
+}
+
+/** The key the container uses inside its own namespace: not one of the keys nslab uses on the host. */
+const insideKey = (s: State) => ((0x6e69 << 16) | (s.key & 0xffff)) >>> 0;
+
+/**
+ * msgget(IPC_CREAT|IPC_EXCL) with a key that carries our token, journalled first. A key that is
+ * taken belongs to someone else: its queue is left alone and the next key is tried.
+ */
+function createHostQueue(ctx: StepContext, s: State): number {
+  const token = parseInt(ctx.token, 16);
+  for (let attempt = 0; ; attempt++) {
+    const key = msgKey(token, attempt);
+    if (key === undefined) throw new Error(`every System V key nslab could use for run ${ctx.token} is taken by another program`);
+    const id = ctx.cleanup.push({ kind: 'msgq', key }, `message queue ${hex(key)}`);
+    try {
+      const msqid = msgCreate(key);
+      ctx.cleanup.own(id, { kind: 'msgq', key, msqid });
+      s.key = key;
+      s.queueCleanup = id;
+      return msqid;
+    } catch (e) {
+      ctx.cleanup.release(id); // never ours: nothing to remove
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      ctx.log(`key ${hex(key)} is taken by another program: trying the next one`);
+    }
+  }
 }
 
 const hex = (key: number) => `0x${(key >>> 0).toString(16).padStart(8, '0')}`;
@@ -60,7 +88,7 @@ export const lab: Lab<State> = {
     },
   },
   requirements: [...basics, namespaces('ipc'), tool('ipcs', 'util-linux')],
-  init: () => ({ key: (0x6e730000 | (process.pid & 0xffff)) >>> 0 }),
+  init: () => ({ key: 0 }),
   steps: [
     {
       id: 'host-queue',
@@ -72,8 +100,7 @@ export const lab: Lab<State> = {
       article: 'ipcmk -Q; ipcs -q',
       modern: 'msgget(0x6e73XXXX, IPC_CREAT|IPC_EXCL|0600)   # what ipcmk -Q does, with a key of ours',
       async run(ctx, s) {
-        s.queueCleanup = ctx.cleanup.push('msgq', { key: s.key }, `message queue ${hex(s.key)}`);
-        const msqid = msgCreate(s.key);
+        const msqid = createHostQueue(ctx, s);
         ctx.log(`msgget(${hex(s.key)}, IPC_CREAT|IPC_EXCL|0600) = ${msqid}`);
         const r = await shown(ctx, 'ipcs -q', [ipcs(), '-q']);
         s.host = { msqid, listed: listed(s.key), ipcs: r.stdout };
@@ -141,7 +168,7 @@ export const lab: Lab<State> = {
       article: 'clone(container_main, ..., CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD, NULL);',
       modern: 'unshare --ipc sh -c "ipcmk -Q; ipcs -q"',
       async run(ctx, s) {
-        const own = (s.key + 1) >>> 0;
+        const own = insideKey(s);
         const c = await Container.start(ctx, {
           namespaces: ['ipc'],
           probeArgs: ['--msgget', String(own)],
@@ -184,7 +211,7 @@ export const lab: Lab<State> = {
           id: 'own-queue-inside-only',
           description: 'The queue the container creates is listed inside (probe and ipcs -q) and not on the host.',
           evaluate: (s) => {
-            const own = (s.key + 1) >>> 0;
+            const own = insideKey(s);
             const m = s.isolated!.report.msgget;
             const inside = (s.isolated!.report.msgQueues ?? []).some((q) => q.key === own) && s.isolated!.ipcsInside.includes(hex(own));
             return {
@@ -216,14 +243,14 @@ export const lab: Lab<State> = {
       async run(ctx, s) {
         const holders = holdersOf('ipc', s.isolated!.childIpc);
         ctx.log(`holders of ipc:[${s.isolated!.childIpc}]: ${holders.length === 0 ? 'none' : holders.join(', ')}`);
-        s.afterStop = { holders, hostListsOwn: listed((s.key + 1) >>> 0) };
+        s.afterStop = { holders, hostListsOwn: listed(insideKey(s)) };
       },
       checks: [
         {
           id: 'namespace-freed',
           description: 'After the container stopped, no process, open file or bind mount holds its IPC namespace, so the kernel destroyed it with its queue; the queue never reached the host.',
           evaluate: (s) => ({
-            observed: `holders of ipc:[${s.isolated!.childIpc}]: ${s.afterStop!.holders.length === 0 ? 'none' : s.afterStop!.holders.join(', ')}; ${hex((s.key + 1) >>> 0)} on the host: ${s.afterStop!.hostListsOwn ? 'listed' : 'absent'}`,
+            observed: `holders of ipc:[${s.isolated!.childIpc}]: ${s.afterStop!.holders.length === 0 ? 'none' : s.afterStop!.holders.join(', ')}; ${hex(insideKey(s))} on the host: ${s.afterStop!.hostListsOwn ? 'listed' : 'absent'}`,
             expected: 'no holder; absent on the host',
             pass: s.afterStop!.holders.length === 0 && !s.afterStop!.hostListsOwn,
           }),

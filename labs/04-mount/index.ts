@@ -1,13 +1,13 @@
 // 04-mount: a mount namespace gives the container its own mount table, so it can mount a
 // /proc of its own PID namespace; mount propagation decides whether its mounts stay inside.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { mount, umount, type SetupAction } from '../../addon/index.js';
 import { Container, shown, which, type ProbeReport } from '../../runner/container.js';
 import { basics, filesystem, namespaces, tool } from '../../runner/requirements.js';
 import { interactive } from '../../runner/shell.js';
 import type { Lab, StepContext } from '../../runner/model.js';
-import { mountAt, mountsOf, peerGroup, propagation, type MountLine } from '../../runner/proc.js';
+import { hostMountinfoOf, mountAt, mountsOf, peerGroup, propagation, type MountLine } from '../../runner/proc.js';
 
 interface State {
   fresh?: {
@@ -43,7 +43,7 @@ const freshProc: readonly SetupAction[] = [
 ];
 const FRESH_NS = ['pid', 'mnt', 'uts', 'ipc'] as const;
 
-const hostMountinfo = () => readFileSync('/proc/self/mountinfo', 'utf8');
+
 const findmnt = () => which('findmnt') ?? '/usr/bin/findmnt';
 /** Data rows of `ps -e` output: their PIDs. */
 const psPids = (out: string) =>
@@ -106,18 +106,18 @@ export const lab: Lab<State> = {
       article: 'system("mount -t proc proc /proc");   /* clone(..., CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD) */',
       modern: 'unshare --pid --fork --mount --propagation private --mount-proc ps -e',
       async run(ctx, s) {
-        const before = hostMountinfo();
+        const before = hostMountinfoOf(ctx.token);
         const c = await Container.start(ctx, { namespaces: FRESH_NS, actions: freshProc, label: 'container with a fresh /proc' });
         let ps: string;
         let during: string;
         try {
           ps = (await shown(ctx, 'ps -e', [which('ps') ?? '/usr/bin/ps', '-e'], { container: c })).stdout;
           await shown(ctx, 'findmnt /proc', [findmnt(), '/proc'], { container: c });
-          during = hostMountinfo();
+          during = hostMountinfoOf(ctx.token);
         } finally {
           await c.stop();
         }
-        const after = hostMountinfo();
+        const after = hostMountinfoOf(ctx.token);
         await shown(ctx, 'findmnt /proc', [findmnt(), '/proc'], { where: 'host, after the container' });
         s.fresh = { report: c.report, ps, psPids: psPids(ps), hostPid: c.pid, mountinfo: { before, during, after } };
         ctx.measure('psInside', s.fresh.psPids.length);
@@ -173,7 +173,7 @@ export const lab: Lab<State> = {
         const dir = join(ctx.scratch(), 'prop');
         mkdirSync(dir);
         const root = mountAt(mountsOf(), '/');
-        const cleanupId = ctx.cleanup.push('umount', { path: dir }, `tmpfs on ${dir}`);
+        const cleanupId = ctx.cleanup.push({ kind: 'mount', rel: ctx.cleanup.rel(dir) }, `tmpfs on ${dir}`);
         s.prop = { dir, cleanupId, rootPropagation: propagation(root) };
         await shown(ctx, 'findmnt -o TARGET,SOURCE,FSTYPE,PROPAGATION /', [findmnt(), '-o', 'TARGET,SOURCE,FSTYPE,PROPAGATION', '/']);
         ctx.log(

@@ -3,7 +3,7 @@
 // article) and with pivot_root (runc) — and why the second one is the one to trust.
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { probePath, spawn, type SetupAction } from '../../addon/index.js';
+import { probePath, type SetupAction } from '../../addon/index.js';
 import { Container, probeOnce, shown, type ProbeReport } from '../../runner/container.js';
 import { basics, filesystem, namespaces, tool } from '../../runner/requirements.js';
 import { interactive } from '../../runner/shell.js';
@@ -353,8 +353,10 @@ export const lab: Lab<State> = {
       modern: 'unshare --uts --ipc --pid --mount --fork --mount-proc chroot rootfs /bin/bash',
       async run(ctx, s) {
         const script = 'echo "pid of this shell: $$"\nps -e -o pid,comm\n';
-        const child = spawn({ namespaces: CONTAINER_NS, argv: ['/bin/bash', '-s'], actions: pivotActions(s.img!), stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: '/bin:/sbin' } });
-        const id = ctx.cleanup.pushProcess(child.pid, `bash container ${child.pid}`);
+        const { child, id } = ctx.spawn(
+          { namespaces: CONTAINER_NS, argv: ['/bin/bash', '-s'], actions: pivotActions(s.img!), stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: '/bin:/sbin' } },
+          'bash container',
+        );
         let out;
         try {
           child.stdin?.end(script);

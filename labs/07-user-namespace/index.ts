@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { createInterface } from 'node:readline';
-import { nsInode, spawn, type Child } from '../../addon/index.js';
+import { nsInode, type Child } from '../../addon/index.js';
 import { probeOnce, shown, which, type ProbeReport } from '../../runner/container.js';
 import { basics, namespaces } from '../../runner/requirements.js';
 import { interactive } from '../../runner/shell.js';
@@ -120,7 +120,7 @@ export const lab: Lab<State> = {
       modern: `setpriv --reuid ${OUTSIDE_UID} --regid ${OUTSIDE_GID} --clear-groups id`,
       async run(ctx, s) {
         s.hostBefore = osHostname();
-        s.ws = workspace(ctx, '07-user-namespace');
+        s.ws = workspace(ctx);
         const { report } = await probeOnce(ctx, { namespaces: [], actions: asUser, probeFile: s.ws.probe, label: 'probe as uid 1000' });
         const r = await shown(ctx, 'id', [tool('id')], { actions: asUser, where: `uid ${OUTSIDE_UID}` });
         s.plain = { report, id: r.stdout.trim() };
@@ -191,12 +191,10 @@ export const lab: Lab<State> = {
       modern: `echo '${MAP}' > /proc/PID/uid_map; echo '${MAP}' > /proc/PID/gid_map   # EPERM`,
       async run(ctx, s) {
         const ws = s.ws!;
-        const child = spawn({
-          argv: [ws.probe, '--sethostname', HOSTNAME, '--read', ws.secret, '--hold'],
-          actions: [...creator, { do: 'wait' }],
-          stdio: ['pipe', 'pipe', 'pipe'],
-        });
-        const cleanupId = ctx.cleanup.pushProcess(child.pid, `user-namespace child ${child.pid}`);
+        const { child, id: cleanupId } = ctx.spawn(
+          { argv: [ws.probe, '--sethostname', HOSTNAME, '--read', ws.secret, '--hold'], actions: [...creator, { do: 'wait' }], stdio: ['pipe', 'pipe', 'pipe'] },
+          'user-namespace child',
+        );
         s.waiting = { child, cleanupId };
         try {
           ctx.log(`child ${child.pid} unshared a user namespace as uid ${OUTSIDE_UID} and waits on its pipe`);
@@ -377,7 +375,7 @@ export const lab: Lab<State> = {
   ],
   shell: {
     open: (ctx) => {
-      const ws = workspace(ctx, '07-user-namespace');
+      const ws = workspace(ctx);
       return interactive(ctx, {
         labId: '07-user-namespace',
         namespaces: [],

@@ -1,7 +1,7 @@
 // The unprivileged side of lab 07: a world-readable workspace (the probe and a root-only file)
 // and processes that drop to uid/gid 1000 before they do anything, like the article's user
 // hchen. No account is created: the kernel needs only the numbers.
-import { chmodSync, copyFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { probePath, type SetupAction } from '../../addon/index.js';
 import { probeOnce } from '../../runner/container.js';
@@ -51,26 +51,33 @@ function othersCanRun(file: string): boolean {
   }
 }
 
+/** Create a new file, never through a symlink, never over an existing file; then set its mode. */
+function writeNew(path: string, data: string | Buffer, mode: number): void {
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+  try {
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fchmodSync(fd, mode); // the umask may have taken bits away
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
- * The lab's scratch under /run/nslab is private to root (0700), so uid 1000 could not even
- * reach a file there: the workspace is a directory of its own in /tmp, mode 0755, removed at
- * the end like every other object of the run.
+ * uid 1000 must reach the probe and fail to read the secret. The workspace is the run's public
+ * directory: root-owned 0755 under the run's root-owned 0711 directory in /run/nslab, so no
+ * other user can create, rename or swap anything on the way (a world-writable /tmp would let
+ * them plant symlinks that root then writes through). Files are created O_EXCL|O_NOFOLLOW.
  */
-export function workspace(ctx: StepContext, labId: string): Workspace {
-  const dir = join('/tmp', `nslab-${labId}-${process.pid}`);
-  ctx.cleanup.push('remove', { path: dir }, `workspace ${dir}`);
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
-  chmodSync(dir, 0o755);
+export function workspace(ctx: StepContext): Workspace {
+  const dir = ctx.publicScratch();
   let probe = probePath();
   if (!othersCanRun(probe)) {
     const copy = join(dir, 'nslab-probe');
-    copyFileSync(probe, copy);
-    chmodSync(copy, 0o755);
+    writeNew(copy, readFileSync(probe), 0o755);
     probe = copy;
   }
   const secret = join(dir, 'nslab-root-only.txt');
-  writeFileSync(secret, 'only the host root may read this\n', { mode: 0o600 });
-  chmodSync(secret, 0o600);
+  writeNew(secret, 'only the host root may read this\n', 0o600);
   return { dir, probe, secret };
 }
 

@@ -1,5 +1,6 @@
 // 08-network: a bridge, veth pairs and network namespaces, all inside namespaces the lab makes.
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { useNetnsDirs } from '../../runner/shared.js';
 import { nsInode } from '../../addon/index.js';
 import { Container, shown, which } from '../../runner/container.js';
 import { basics, namespaces, tool } from '../../runner/requirements.js';
@@ -7,7 +8,7 @@ import { interactive } from '../../runner/shell.js';
 import type { Lab, Step, StepContext } from '../../runner/model.js';
 import {
   BRIDGE, BRIDGE_IP, ETH1_HOST_IP, ETH1_IP, ETH1_NET, NET,
-  addrs, dirState, hostNet, ipIn, kernelNet, links, lossless, must, names, parsePing, query, routes,
+  addrs, hostNet, makeNetnsConf, ipIn, kernelNet, links, lossless, must, names, parsePing, query, routes,
   type HostNet, type Link, type Names, type Ping, type Route,
 } from './net.js';
 
@@ -50,15 +51,16 @@ const steps: Step<State>[] = [
       zh: 'ip netns add 创建一个空的网络栈,并把它的 namespace 文件 bind mount 到 /run/netns 下让它一直存在。本实验连"宿主机"一侧也是这样一个 namespace,所以机器真实的网卡、路由和防火墙都不会被碰到。新的网络栈只有一个 loopback,而且是关闭的。',
     },
     article: 'ip netns add ns1; ip netns exec ns1 ip link set dev lo up',
-    modern: 'ip netns add nslab-c1-<N>; ip -n nslab-c1-<N> link set lo up',
+    modern: 'ip netns add nslab-<token>-c1; ip -n nslab-<token>-c1 link set lo up',
     async run(ctx, s) {
-      const n = (s.n = names());
+      const n = (s.n = names(ctx));
       s.before = hostNet();
       s.hostNetInode = nsInode('self', 'net');
       // Undone last: /run/netns and /etc/netns go back to how they were once our entries are gone.
-      for (const dir of ['/etc/netns', '/run/netns']) ctx.cleanup.push('restoreDir', { path: dir, ...dirState(dir) }, `${dir} as before the run`);
+      ctx.cleanup.push({ kind: 'netnsDirs' }, '/run/netns and /etc/netns as before the first run that used them');
+      useNetnsDirs(ctx.cleanup.run.dir);
       for (const ns of [n.host, n.c1, n.c2]) {
-        ctx.cleanup.push('netns', { name: ns }, `network namespace ${ns}`);
+        ctx.cleanup.push({ kind: 'netns', name: ns }, `network namespace ${ns}`);
         await must(ctx, ['ip', 'netns', 'add', ns]);
       }
       for (const ns of [n.host, n.c1, n.c2]) await ipIn(ctx, ns, 'link', 'set', 'lo', 'up');
@@ -89,7 +91,7 @@ const steps: Step<State>[] = [
       zh: 'Linux 网桥就是一个软件交换机:它学习每个 MAC 地址在哪个端口后面,并在端口之间转发帧。给网桥本身配置地址,它就成了这个网段的网关,就像 docker0。原文用的 brctl 与 ifconfig(bridge-utils、net-tools)都已被 iproute2 的 ip 取代;这个交换机没有环路,所以关闭 STP。',
     },
     article: `brctl addbr lxcbr0; brctl stp lxcbr0 off; ifconfig lxcbr0 ${BRIDGE_IP}/24 up`,
-    modern: `ip -n nslab-host-<N> link add ${BRIDGE} type bridge stp_state 0; ip -n nslab-host-<N> addr add ${BRIDGE_IP}/24 dev ${BRIDGE}; ip -n nslab-host-<N> link set ${BRIDGE} up`,
+    modern: `ip -n nslab-<token>-host link add ${BRIDGE} type bridge stp_state 0; ip -n nslab-<token>-host addr add ${BRIDGE_IP}/24 dev ${BRIDGE}; ip -n nslab-<token>-host link set ${BRIDGE} up`,
     async run(ctx, s) {
       const h = s.n!.host;
       await ipIn(ctx, h, 'link', 'add', BRIDGE, 'type', 'bridge', 'stp_state', '0');
@@ -132,7 +134,7 @@ const steps: Step<State>[] = [
       zh: 'veth 对就像一根网线的两头:从一头发进去的帧从另一头出来。一头被移进容器的 namespace 并改名为 eth0(在宿主机上会冲突的名字在那里可以用),另一头插到网桥上。配上地址和经由网桥的默认路由,容器就有了网络。第二个容器同样配置,地址加一。',
     },
     article: 'ip link add veth-ns1 type veth peer name lxcbr0.1; ip link set veth-ns1 netns ns1; ip netns exec ns1 ip link set dev veth-ns1 name eth0; ip netns exec ns1 ifconfig eth0 192.168.10.11/24 up; brctl addif lxcbr0 lxcbr0.1; ip netns exec ns1 ip route add default via 192.168.10.1',
-    modern: `ip -n nslab-host-<N> link add nslab-v1c type veth peer name nslab-v1h; ip -n nslab-host-<N> link set nslab-v1c netns nslab-c1-<N>; ip -n nslab-c1-<N> link set dev nslab-v1c name eth0; ip -n nslab-c1-<N> addr add 192.168.10.11/24 dev eth0; ip -n nslab-c1-<N> link set eth0 up; ip -n nslab-host-<N> link set nslab-v1h master ${BRIDGE} up; ip -n nslab-c1-<N> route add default via ${BRIDGE_IP}`,
+    modern: `ip -n nslab-<token>-host link add nslab-v1c type veth peer name nslab-v1h; ip -n nslab-<token>-host link set nslab-v1c netns nslab-<token>-c1; ip -n nslab-<token>-c1 link set dev nslab-v1c name eth0; ip -n nslab-<token>-c1 addr add 192.168.10.11/24 dev eth0; ip -n nslab-<token>-c1 link set eth0 up; ip -n nslab-<token>-host link set nslab-v1h master ${BRIDGE} up; ip -n nslab-<token>-c1 route add default via ${BRIDGE_IP}`,
     async run(ctx, s) {
       const n = s.n!;
       // The links live in lab namespaces from their first moment: deleting the namespaces removes them.
@@ -204,14 +206,13 @@ const steps: Step<State>[] = [
       zh: 'network namespace 本身没有文件。ip netns exec NAME 会在一个私有的 mount namespace 里运行命令,并把 /etc/netns/NAME 下的每个文件 bind mount 到 /etc 上,于是容器看到自己的 resolv.conf,宿主机的保持不变。8.8.8.8 只是写在文件里:本实验里没有任何东西能到达它,也不会去查询它。',
     },
     article: 'mkdir -p /etc/netns/ns1; echo "nameserver 8.8.8.8" > /etc/netns/ns1/resolv.conf',
-    modern: 'mkdir -p /etc/netns/nslab-c1-<N>; echo "nameserver 8.8.8.8" > /etc/netns/nslab-c1-<N>/resolv.conf; ip netns exec nslab-c1-<N> cat /etc/resolv.conf',
+    modern: 'mkdir -p /etc/netns/nslab-<token>-c1; echo "nameserver 8.8.8.8" > /etc/netns/nslab-<token>-c1/resolv.conf; ip netns exec nslab-<token>-c1 cat /etc/resolv.conf',
     async run(ctx, s) {
       const n = s.n!;
       for (const ns of [n.c1, n.c2]) {
         const dir = `/etc/netns/${ns}`;
-        ctx.cleanup.push('remove', { path: dir }, `resolv.conf folder ${dir}`);
-        mkdirSync(dir, { recursive: true, mode: 0o755 });
-        writeFileSync(`${dir}/resolv.conf`, `${RESOLV}\n`);
+        ctx.cleanup.push({ kind: 'netnsConf', name: ns }, `resolv.conf folder ${dir}`);
+        makeNetnsConf(ns, `${RESOLV}\n`);
         ctx.transcript({ command: `mkdir -p ${dir} && echo "${RESOLV}" > ${dir}/resolv.conf`, output: '', where: 'host' });
       }
       const inside = await must(ctx, ['ip', 'netns', 'exec', n.c1, 'cat', '/etc/resolv.conf']);
@@ -237,7 +238,7 @@ const steps: Step<State>[] = [
       zh: 'ping 只在实验网段内:一次发往网桥地址(网关),一次发往第二个容器,后者的帧由网桥从一个端口转发到另一个端口。之后网桥的转发表里会有两个容器的 MAC 地址,各在自己的端口后面:证明流量确实经过了它。',
     },
     article: '(the article stops at the route; docker exec <c> ping 192.168.10.1)',
-    modern: `ip netns exec nslab-c1-<N> ping -c 3 -i 0.2 -W 1 ${BRIDGE_IP}; ip netns exec nslab-c1-<N> ping -c 3 -i 0.2 -W 1 192.168.10.12`,
+    modern: `ip netns exec nslab-<token>-c1 ping -c 3 -i 0.2 -W 1 ${BRIDGE_IP}; ip netns exec nslab-<token>-c1 ping -c 3 -i 0.2 -W 1 192.168.10.12`,
     async run(ctx, s) {
       const n = s.n!;
       const ping = async (target: string) => {
@@ -283,7 +284,7 @@ const steps: Step<State>[] = [
       zh: '网络设备随时都可以移进一个 namespace,哪怕其中的进程已经在运行:原文按 PID 把 peerB 移进容器。这里一个容器进程在 c1 中运行,一个新的 veth 端按 PID 移给它,改名为 eth1,配上 192.168.20.11/24;另一端留在实验的宿主机 namespace 里,地址 192.168.20.1。它的包计数器证明 ping 确实走了 eth1。',
     },
     article: 'ip link add peerA type veth peer name peerB; brctl addif docker0 peerA; ip link set peerA up; ip link set peerB netns ${container-pid}',
-    modern: `ip -n nslab-host-<N> link add ${ETH1_VETH}c type veth peer name ${ETH1_VETH}h; ip -n nslab-host-<N> link set ${ETH1_VETH}c netns <PID>; ip -n nslab-c1-<N> link set dev ${ETH1_VETH}c name eth1`,
+    modern: `ip -n nslab-<token>-host link add ${ETH1_VETH}c type veth peer name ${ETH1_VETH}h; ip -n nslab-<token>-host link set ${ETH1_VETH}c netns <PID>; ip -n nslab-<token>-c1 link set dev ${ETH1_VETH}c name eth1`,
     async run(ctx, s) {
       const n = s.n!;
       const c = await Container.start(ctx, {

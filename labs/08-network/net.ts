@@ -1,10 +1,9 @@
 // Helpers for lab 08: names, the `ip` command shown to the learner, quiet JSON queries for the
 // checks, and the state of the host's own network that must not change.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { shown, which } from '../../runner/container.js';
-import { mountsUnder } from '../../runner/undo.js';
 import type { Requirement, StepContext } from '../../runner/model.js';
 
 /** Every object is named per run: two runs (or two engineers) never meet. */
@@ -14,9 +13,8 @@ export interface Names {
   readonly c2: string;
 }
 
-export function names(pid = process.pid): Names {
-  const n = pid & 0xffff;
-  return { host: `nslab-host-${n}`, c1: `nslab-c1-${n}`, c2: `nslab-c2-${n}` };
+export function names(ctx: Pick<StepContext, 'name'>): Names {
+  return { host: ctx.name('host'), c1: ctx.name('c1'), c2: ctx.name('c2') };
 }
 
 export const BRIDGE = 'nslab-br0';
@@ -94,9 +92,24 @@ export function hostNet(): HostNet {
   };
 }
 
-/** What `ip netns add` and an /etc/netns folder change the first time: recorded to put it back. */
-export function dirState(path: string): { existed: boolean; mounted: boolean } {
-  return { existed: existsSync(path), mounted: mountsUnder(path).includes(path) };
+/**
+ * /etc/netns/NAME with one file, as `ip netns exec` expects it. /etc/netns is made if missing
+ * (runner/shared.ts puts it back); NAME is made exclusively, the file O_EXCL|O_NOFOLLOW.
+ */
+export function makeNetnsConf(name: string, resolv: string): void {
+  try {
+    mkdirSync('/etc/netns', { mode: 0o755 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  const dir = `/etc/netns/${name}`;
+  mkdirSync(dir, { mode: 0o755 });
+  const fd = openSync(`${dir}/resolv.conf`, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+  try {
+    writeSync(fd, resolv);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export interface Ping {

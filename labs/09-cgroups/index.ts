@@ -165,7 +165,7 @@ function layoutOf(host: CgroupHost): Layout {
 async function cpuStep(ctx: StepContext, host: CgroupHost): Promise<CpuResult | Skip> {
   const skip = missing(host, ['cpu', 'cpuacct']);
   if (skip) return skip;
-  const g = Cgroup.create(ctx, host, 'nslab-cpu', ['cpu', 'cpuacct']);
+  const g = Cgroup.create(ctx, host, 'cpu', ['cpu', 'cpuacct']);
   try {
     // Like the article: the loop runs first, then its PID is written into the group.
     const w = await Workload.start(ctx, 'spin', []);
@@ -207,7 +207,7 @@ async function threadsStep(ctx: StepContext, host: CgroupHost): Promise<ThreadsR
   const online = parseCpuList(readFileSync('/sys/devices/system/cpu/online', 'utf8'));
   // The article pins to CPUs 2,3 of a 4-CPU machine; we keep one CPU of the ones we have.
   const allowed = [online.at(-1)!];
-  const g = Cgroup.create(ctx, host, 'nslab-threads', ['cpu', 'cpuacct', 'cpuset']);
+  const g = Cgroup.create(ctx, host, 'threads', ['cpu', 'cpuacct', 'cpuset']);
   try {
     showWritten(ctx, g.limitCpu(THREADS_QUOTA));
     showWritten(ctx, g.setCpus(allowed.join(',')));
@@ -281,13 +281,13 @@ async function memoryStep(ctx: StepContext, host: CgroupHost): Promise<MemoryRes
   const skip = missing(host, ['memory']);
   if (skip) return skip;
   ctx.log(`first the article's limit, 64 KiB, with its 512-byte chunks:`);
-  const small = await allocUntilKilled(ctx, host, 'nslab-memory-64k', ARTICLE_MEMORY_LIMIT, 512, 0);
+  const small = await allocUntilKilled(ctx, host, 'memory-64k', ARTICLE_MEMORY_LIMIT, 512, 0);
   ctx.log(
     `  → ${small.status.signal ?? `exit ${small.status.code}`} after ${small.allocated} bytes (${small.chunks} chunks reported): ` +
       'the program itself did not fit',
   );
   ctx.log(`then ${MEMORY_LIMIT / MiB} MiB with 1 MiB chunks:`);
-  const r = await allocUntilKilled(ctx, host, 'nslab-memory', MEMORY_LIMIT, MiB, 2000);
+  const r = await allocUntilKilled(ctx, host, 'memory', MEMORY_LIMIT, MiB, 2000);
   const c = r.counters;
   ctx.log(barLine('allocated at the kill', r.allocated / MiB, MEMORY_LIMIT / MiB, 'MiB'));
   ctx.log(`  ${r.status.signal ?? `exit ${r.status.code}`}; ${c.files.join(', ')}: limit hits ${c.limitHits}, oom_kill ${c.oomKills}, peak ${c.peak ?? 'n/a'}`);
@@ -313,9 +313,12 @@ async function attachLoop(ctx: StepContext, file: string): Promise<{ device: str
   for (let attempt = 0; attempt < 5; attempt++) {
     const device = (await shown(ctx, 'losetup -f', [losetup, '-f'])).stdout.trim();
     if (!/^\/dev\/loop\d+$/.test(device)) throw new Error(`losetup -f printed ${JSON.stringify(device)}`);
-    const id = ctx.cleanup.push('loop', { device, file }, `loop device ${device} (${file})`);
+    const id = ctx.cleanup.push({ kind: 'loop', device, rel: ctx.cleanup.rel(file) }, `loop device ${device} (${file})`);
     const r = await shown(ctx, `losetup ${device} ${file}`, [losetup, device, file]);
-    if (r.code === 0) return { device, id };
+    if (r.code === 0) {
+      ctx.cleanup.own(id, { kind: 'loop', device, rel: ctx.cleanup.rel(file) });
+      return { device, id };
+    }
     ctx.cleanup.release(id); // taken by someone else meanwhile: try the next free one
   }
   throw new Error('no loop device could be attached');
@@ -352,7 +355,7 @@ async function blkioStep(ctx: StepContext, host: CgroupHost): Promise<BlkioResul
   try {
     const numbers = deviceNumbers(device);
     ctx.log(`${device} is block device ${numbers} (the article throttled 8:0, its /dev/sda)`);
-    const g = Cgroup.create(ctx, host, 'nslab-blkio', ['io']);
+    const g = Cgroup.create(ctx, host, 'blkio', ['io']);
     try {
       const unthrottled = await readRate(ctx, device, 1, g, 'no limit');
       const written = g.limitReadBps(numbers, READ_BPS);
@@ -417,6 +420,8 @@ export const lab: Lab<State> = {
     },
   },
   requirements: [...basics, workloads, cgroupsMounted],
+  // CPU shares and quotas are measured, and controllers switched on in the cgroup2 root: one run at a time.
+  exclusive: ['cgroups'],
   init: () => ({}),
   steps: [
     {
@@ -633,7 +638,7 @@ export const lab: Lab<State> = {
       article: 'freezer — 这个子系统挂起或者恢复 cgroup 中的任务',
       modern: 'v1: echo FROZEN > …/freezer.state; v2: echo 1 > …/cgroup.freeze',
       async run(ctx, s) {
-        s.freezer = await freezeExperiment(ctx, 'nslab-freezer');
+        s.freezer = await freezeExperiment(ctx, 'freezer');
       },
       checks: freezeChecks<State>((s) => s.freezer),
     },
@@ -644,7 +649,7 @@ export const lab: Lab<State> = {
       const host = CgroupHost.discover();
       const skip = missing(host, ['cpu', 'cpuacct']);
       if (skip) throw new Error(skip.skip);
-      const g = Cgroup.create(ctx, host, 'nslab-shell', ['cpu', 'cpuacct']);
+      const g = Cgroup.create(ctx, host, 'shell-cpu', ['cpu', 'cpuacct']);
       g.limitCpu(CPU_QUOTA);
       // Writing 0 to cgroup.procs moves the writer itself: the shell is born in the group.
       return interactive(ctx, {

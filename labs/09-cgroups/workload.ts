@@ -1,7 +1,7 @@
 // The cgroup labs' workloads (addon/workload/*.c) started through the addon's spawn, recorded
 // on the cleanup stack right after clone(), optionally put into cgroups before they execve().
 import { createInterface } from 'node:readline';
-import { spawn, workloadPath, type Child, type ExitStatus } from '../../addon/index.js';
+import { workloadPath, type Child, type ExitStatus } from '../../addon/index.js';
 import type { Cgroup } from '../../runner/cgroup.js';
 import type { StepContext } from '../../runner/model.js';
 import { pause } from './measure.js';
@@ -40,18 +40,10 @@ export class Workload {
   static async start(ctx: StepContext, name: WorkloadName, args: readonly string[], into: readonly Cgroup[] = []): Promise<Workload> {
     if (ctx.signal.aborted) throw new Error('interrupted');
     const file = workloadPath(name);
-    const child = spawn({
-      argv: [file, ...args],
-      actions: into.length > 0 ? [{ do: 'wait' }] : [],
-      stdio: ['null', 'pipe', 'pipe'],
-    });
-    let id: number;
-    try {
-      id = ctx.cleanup.pushProcess(child.pid, `nslab-workload-${name} ${child.pid}`);
-    } catch (e) {
-      child.kill(); // the run is being cleaned up: this one must not outlive it
-      throw e;
-    }
+    const { child, id } = ctx.spawn(
+      { argv: [file, ...args], actions: into.length > 0 ? [{ do: 'wait' }] : [], stdio: ['null', 'pipe', 'pipe'] },
+      `nslab-workload-${name}`,
+    );
     const w = new Workload(ctx, child, id);
     try {
       for (const g of into) g.addProcess(child.pid);

@@ -115,6 +115,8 @@ export const lab: Lab<State> = {
     },
   },
   requirements: [...basics, cgroup2, spin],
+  // CPU shares and quotas are measured, and controllers switched on in the cgroup2 root: one run at a time.
+  exclusive: ['cgroups'],
   init: () => ({}),
   steps: [
     {
@@ -176,7 +178,7 @@ export const lab: Lab<State> = {
         zh: '和原文一样,A 是根组。在 A 的 cgroup.subtree_control 写 +b,B 就有了 b;在 B 的写 +b,C 和 D 有了 b;D 什么也没打开,所以 E 没有 b,尽管它的父组有。A 里的 +m 只到达 B。cgroup.controllers 是只读的:父组没有下放的控制器,子组既拿不到,也传不下去。',
       },
       article: '# A(b,m) - B(b,m) - C (b)\n#                - D (b) - E\necho +blkio > A/cgroup.subtree_control; echo +blkio > A/B/cgroup.subtree_control; echo +memory > A/cgroup.subtree_control',
-      modern: 'A = the cgroup2 root; B, C, D, E = nslab-B, nslab-B/nslab-C, nslab-B/nslab-D, nslab-B/nslab-D/nslab-E',
+      modern: 'A = the cgroup2 root; B, C, D, E = nslab-<token>-B, …-B/…-C, …-B/…-D, …-B/…-D/…-E',
       async run(ctx, s) {
         if (!s.roles || 'skip' in s.roles) {
           s.tree = s.roles ?? { skip: 'no roles' };
@@ -187,10 +189,10 @@ export const lab: Lab<State> = {
         // A's +b first: its undo then runs after B (which enables b below it) is gone.
         const first = A.enable(b);
         if (!first.ok) throw new Error(`${first.code}: cannot enable ${b} in ${A.file('cgroup.subtree_control')}`);
-        const B = A.child('nslab-B');
-        const C = B.child('nslab-C');
-        const D = B.child('nslab-D');
-        const E = D.child('nslab-E');
+        const B = A.child('B');
+        const C = B.child('C');
+        const D = B.child('D');
+        const E = D.child('E');
         const onB = B.enable(b);
         if (!onB.ok) throw new Error(`${onB.code}: cannot enable ${b} in ${B.file('cgroup.subtree_control')}`);
         if (typeof m === 'string') {
@@ -276,7 +278,7 @@ export const lab: Lab<State> = {
         zh: '把域控制器下放给子组的组(这里是 B)是内部节点:往它写 PID 会得到 EBUSY,这样它的进程就不会与子组竞争。没有向下打开任何控制器的组可以接收进程(C、D、E)。根组是例外:它装着整个系统,同时还下放控制器。规则反过来也成立:D 里有进程时,不能在 D 上打开 b。',
       },
       article: '任何被配置过subtree_control的目录都不能绑定进程,根结点除外。所以,A,C,D,E可以绑上进程,但是B不行。',
-      modern: 'echo PID > nslab-B/cgroup.procs   # EBUSY; echo PID > nslab-B/nslab-C/cgroup.procs   # ok',
+      modern: 'echo PID > nslab-<token>-B/cgroup.procs   # EBUSY; echo PID > nslab-<token>-B/nslab-<token>-C/cgroup.procs   # ok',
       async run(ctx, s) {
         const tree = s.tree;
         if (!s.roles || 'skip' in s.roles || !tree || 'skip' in tree) {
@@ -290,7 +292,7 @@ export const lab: Lab<State> = {
         }
         const A = CgroupDir.root(ctx, mount, 2);
         const path = (n: Name) =>
-          ({ A: mount, B: `${mount}/nslab-B`, C: `${mount}/nslab-B/nslab-C`, D: `${mount}/nslab-B/nslab-D`, E: `${mount}/nslab-B/nslab-D/nslab-E` })[n];
+          ({ A: mount, B: `${mount}/${ctx.name('B')}`, C: `${mount}/${ctx.name('B')}/${ctx.name('C')}`, D: `${mount}/${ctx.name('B')}/${ctx.name('D')}`, E: `${mount}/${ctx.name('B')}/${ctx.name('D')}/${ctx.name('E')}` })[n];
         const dir = (n: Name) => (n === 'A' ? A : CgroupDir.at(ctx, path(n), mount));
         // An idle process to move around: the probe, holding until we close its stdin.
         const holder = await Container.start(ctx, { namespaces: [], label: 'idle probe for the cgroup moves' });
@@ -354,9 +356,9 @@ export const lab: Lab<State> = {
         zh: '在 v2 里有些功能不需要控制器:每个组都在 cpu.stat 里统计 CPU 时间,也都能用 cgroup.freeze 冻结(之后 cgroup.events 显示 frozen 1)。所以即使在本机 cpu 和 freezer 都绑定在 v1 的情况下,v2 的树也能测量并冻结一个死循环:用的是与 09 号实验相同的驱动,走的是 v2 路径。',
       },
       article: '(v1) echo FROZEN > /sys/fs/cgroup/freezer/…/freezer.state',
-      modern: 'echo 1 > /sys/fs/cgroup/unified/nslab-v2-freezer/cgroup.freeze; grep frozen …/cgroup.events; grep usage_usec …/cpu.stat',
+      modern: 'echo 1 > /sys/fs/cgroup/unified/nslab-<token>-v2-freezer/cgroup.freeze; grep frozen …/cgroup.events; grep usage_usec …/cpu.stat',
       async run(ctx, s) {
-        s.freezer = await freezeExperiment(ctx, 'nslab-v2-freezer', 2);
+        s.freezer = await freezeExperiment(ctx, 'v2-freezer', 2);
       },
       checks: freezeChecks<State>((s) => s.freezer),
     },

@@ -81,13 +81,17 @@ export function blockBytes(device: string): number {
   return Number(readFileSync(`/sys/dev/block/${majMin(device)}/size`, 'utf8').trim()) * 512;
 }
 
-/** Names of device-mapper devices whose name starts with nslab-. */
-export function nslabDmDevices(): string[] {
+/**
+ * Names of the device-mapper devices of one run: nslab-<token>-…. Only this run's token is
+ * looked for, so the devices of a parallel run never count as ours.
+ */
+export function nslabDmDevices(token: string): string[] {
+  const prefix = `nslab-${token}-`;
   try {
     return readdirSync('/sys/block')
       .filter((d) => d.startsWith('dm-'))
       .map((d) => readFileSync(`/sys/block/${d}/dm/name`, 'utf8').trim())
-      .filter((n) => n.startsWith('nslab-'));
+      .filter((n) => n.startsWith(prefix));
   } catch {
     return [];
   }

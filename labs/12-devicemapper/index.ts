@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { mountsOf } from '../../runner/proc.js';
 import { basics, filesystem, tool } from '../../runner/requirements.js';
+import type { Entry } from '../../runner/journal.js';
 import type { Lab, StepContext } from '../../runner/model.js';
 import {
   allocation,
@@ -43,11 +44,27 @@ const BIG_WRITE_AT_MIB = 50 * 1024;
 const SPARSE_MAX_BYTES = 64 * KiB;
 const ALLOCATED_MAX_FRACTION = 0.02;
 
-const POOL = 'nslab-pool';
-const THIN = 'nslab-thin0';
-const SNAP1 = 'nslab-snap1';
-const SNAP2 = 'nslab-snap2';
-const BIG = 'nslab-thin-big';
+/**
+ * The device-mapper names of one run. Every host object of a run carries its token
+ * (nslab-<token>-pool, …): the journal refuses any other name, and a parallel run's
+ * devices never collide with ours.
+ */
+interface DmNames {
+  readonly pool: string;
+  readonly thin: string;
+  readonly snap1: string;
+  readonly snap2: string;
+  readonly big: string;
+}
+const dmNames = (name: (suffix: string) => string): DmNames => ({
+  pool: name('pool'),
+  thin: name('thin0'),
+  snap1: name('snap1'),
+  snap2: name('snap2'),
+  big: name('big'),
+});
+/** The names as the learner reads them in `modern:` lines (the run shows the real ones). */
+const SHOWN = dmNames((suffix) => `nslab-<token>-${suffix}`);
 const mapper = (name: string) => `/dev/mapper/${name}`;
 
 const BASE_TEXT = 'hello world, I am a base';
@@ -63,6 +80,8 @@ interface Files {
 
 interface State {
   dir?: string;
+  /** This run's device names, set by the first step from ctx.token. */
+  dm?: DmNames;
   ids: Record<string, number>;
   files?: Files;
   loops?: { data: string; meta: string; dataBacking?: string; metaBacking?: string; dataBytes: number };
@@ -77,13 +96,19 @@ interface State {
   teardown?: { dm: string[]; loops: string[]; mounts: string[] };
 }
 
-/** Run `make`, recording `kind` for cleanup first; the id is kept to release it after a shown teardown. */
-function record(ctx: StepContext, s: State, key: string, kind: 'dm' | 'loop' | 'umount' | 'dmResume', args: Record<string, string>, label: string): void {
-  s.ids[key] = ctx.cleanup.push(kind, args, label);
+/** Journal an object before it is made; the id is kept to release it after a shown teardown. */
+function record(ctx: StepContext, s: State, key: string, entry: Entry, label: string): void {
+  s.ids[key] = ctx.cleanup.push(entry, label);
 }
 
-function poolStatus(ctx: StepContext): Promise<PoolStatus> {
-  return cmd(ctx, `dmsetup status ${POOL}`, dmsetup('status', POOL)).then((r) => parsePoolStatus(r.stdout));
+/** This run's names (set in the first step; derived again from the token if a step runs alone). */
+function names(ctx: StepContext, s: State): DmNames {
+  return (s.dm ??= dmNames((suffix) => ctx.name(suffix)));
+}
+
+function poolStatus(ctx: StepContext, s: State): Promise<PoolStatus> {
+  const pool = names(ctx, s).pool;
+  return cmd(ctx, `dmsetup status ${pool}`, dmsetup('status', pool)).then((r) => parsePoolStatus(r.stdout));
 }
 
 /** losetup -f names a free device, recorded before `losetup DEV FILE` attaches it. */
@@ -91,9 +116,10 @@ async function attachLoop(ctx: StepContext, s: State, key: string, file: string)
   for (let attempt = 0; attempt < 5; attempt++) {
     const device = (await cmd(ctx, 'losetup -f', ['losetup', '-f'])).stdout.trim();
     if (!/^\/dev\/loop\d+$/.test(device)) throw new Error(`losetup -f printed ${JSON.stringify(device)}`);
-    record(ctx, s, key, 'loop', { device, file }, `loop device ${device} (${file})`);
+    record(ctx, s, key, { kind: 'loop', device, rel: ctx.cleanup.rel(file) }, `loop device ${device} (${file})`);
     try {
       await cmd(ctx, `losetup ${device} ${file}`, ['losetup', device, file]);
+      ctx.cleanup.own(s.ids[key]!, { kind: 'loop', device, rel: ctx.cleanup.rel(file) });
       return device;
     } catch {
       ctx.cleanup.release(s.ids[key]!); // taken by someone else meanwhile: try the next free one
@@ -103,13 +129,14 @@ async function attachLoop(ctx: StepContext, s: State, key: string, file: string)
 }
 
 async function createDm(ctx: StepContext, s: State, name: string, table: string): Promise<void> {
-  record(ctx, s, name, 'dm', { name }, `device-mapper device ${name}`);
+  record(ctx, s, name, { kind: 'dm', name }, `device-mapper device ${name}`);
   await cmd(ctx, `dmsetup create ${name} --table "${table}"`, dmsetup('create', name, '--table', table));
+  ctx.cleanup.own(s.ids[name]!, { kind: 'dm', name });
 }
 
 async function mountAt(ctx: StepContext, s: State, name: string, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  record(ctx, s, `mount:${name}`, 'umount', { path: dir }, `mount of ${name} on ${dir}`);
+  record(ctx, s, `mount:${name}`, { kind: 'mount', rel: ctx.cleanup.rel(dir) }, `mount of ${name} on ${dir}`);
   await cmd(ctx, `mount ${mapper(name)} ${dir}`, ['mount', mapper(name), dir]);
 }
 
@@ -119,10 +146,11 @@ async function mountAt(ctx: StepContext, s: State, name: string, dir: string): P
  * complete, consistent image; a pending resume is recorded so that an interrupt never leaves it frozen.
  */
 async function snapshotOf(ctx: StepContext, s: State, origin: string, newId: number, originId: number): Promise<{ during: string; after: string }> {
-  record(ctx, s, `resume:${origin}`, 'dmResume', { name: origin }, `resume of ${origin}`);
+  record(ctx, s, `resume:${origin}`, { kind: 'dmResume', name: origin }, `resume of ${origin}`);
   await cmd(ctx, `dmsetup suspend ${origin}`, dmsetup('suspend', origin));
   const during = /State:\s+(\S+)/.exec((await cmd(ctx, `dmsetup info ${origin}`, dmsetup('info', origin))).stdout)?.[1] ?? '?';
-  await cmd(ctx, `dmsetup message ${POOL} 0 "create_snap ${newId} ${originId}"`, dmsetup('message', POOL, '0', `create_snap ${newId} ${originId}`));
+  const pool = names(ctx, s).pool;
+  await cmd(ctx, `dmsetup message ${pool} 0 "create_snap ${newId} ${originId}"`, dmsetup('message', pool, '0', `create_snap ${newId} ${originId}`));
   await cmd(ctx, `dmsetup resume ${origin}`, dmsetup('resume', origin));
   ctx.cleanup.release(s.ids[`resume:${origin}`]!);
   const after = /State:\s+(\S+)/.exec((await cmd(ctx, `dmsetup info ${origin}`, dmsetup('info', origin))).stdout)?.[1] ?? '?';
@@ -185,6 +213,7 @@ export const lab: Lab<State> = {
       article: 'dd if=/dev/zero of=/tmp/data.img bs=1K count=1 seek=10M',
       modern: 'truncate -s 10G data.img   # same idea; nslab runs the article\'s dd',
       async run(ctx, s) {
+        s.dm = dmNames((suffix) => ctx.name(suffix));
         s.dir = ctx.scratch();
         const data = join(s.dir, 'data.img');
         const meta = join(s.dir, 'meta.data.img');
@@ -266,18 +295,19 @@ export const lab: Lab<State> = {
         zh: '一行映射表就建好池:0 到 20971522 扇区是一个 thin-pool,使用元数据设备和数据设备,按 128 扇区(64 KiB)分配块,低水位 65536 个空闲块(到达时通知负责扩容的程序),一个特性 skip_block_zeroing:新块不先清零。',
       },
       article: 'dmsetup create hchen-thin-pool --table "0 20971522 thin-pool /dev/loop2016 /dev/loop2015 128 65536 1 skip_block_zeroing"',
-      modern: `dmsetup create ${POOL} --table "0 ${DATA_SECTORS} thin-pool META DATA ${BLOCK_SECTORS} ${LOW_WATER} 1 skip_block_zeroing"`,
+      modern: `dmsetup create ${SHOWN.pool} --table "0 ${DATA_SECTORS} thin-pool META DATA ${BLOCK_SECTORS} ${LOW_WATER} 1 skip_block_zeroing"`,
       async run(ctx, s) {
+        const n = names(ctx, s);
         const table = `0 ${DATA_SECTORS} thin-pool ${s.loops!.meta} ${s.loops!.data} ${BLOCK_SECTORS} ${LOW_WATER} 1 skip_block_zeroing`;
-        await createDm(ctx, s, POOL, table);
-        await cmd(ctx, `ls -l ${mapper(POOL)}`, ['ls', '-l', mapper(POOL)]);
-        const shownTable = (await cmd(ctx, `dmsetup table ${POOL}`, dmsetup('table', POOL))).stdout.trim();
+        await createDm(ctx, s, n.pool, table);
+        await cmd(ctx, `ls -l ${mapper(n.pool)}`, ['ls', '-l', mapper(n.pool)]);
+        const shownTable = (await cmd(ctx, `dmsetup table ${n.pool}`, dmsetup('table', n.pool))).stdout.trim();
         s.pool = {
           table: shownTable,
-          status: await poolStatus(ctx),
+          status: await poolStatus(ctx, s),
           dataMajMin: majMin(s.loops!.data),
           metaMajMin: majMin(s.loops!.meta),
-          node: existsSync(mapper(POOL)),
+          node: existsSync(mapper(n.pool)),
         };
       },
       checks: [
@@ -308,12 +338,13 @@ export const lab: Lab<State> = {
         zh: '一条消息让池创建设备号 0;再用一行映射表把它变成 2097152 扇区(1 GiB)的块设备。它暂时不占空间:精简卷只有在被写入时才从池中分到块。',
       },
       article: 'dmsetup message /dev/mapper/hchen-thin-pool 0 "create_thin 0"; dmsetup create hchen-thin-volumn-001 --table "0 2097152 thin /dev/mapper/hchen-thin-pool 0"',
-      modern: `dmsetup message ${POOL} 0 "create_thin 0"; dmsetup create ${THIN} --table "0 ${VOLUME_SECTORS} thin ${mapper(POOL)} 0"`,
+      modern: `dmsetup message ${SHOWN.pool} 0 "create_thin 0"; dmsetup create ${SHOWN.thin} --table "0 ${VOLUME_SECTORS} thin ${mapper(SHOWN.pool)} 0"`,
       async run(ctx, s) {
-        await cmd(ctx, `dmsetup message ${POOL} 0 "create_thin 0"`, dmsetup('message', POOL, '0', 'create_thin 0'));
-        await createDm(ctx, s, THIN, `0 ${VOLUME_SECTORS} thin ${mapper(POOL)} 0`);
-        const status = (await cmd(ctx, `dmsetup status ${THIN}`, dmsetup('status', THIN))).stdout;
-        s.thin = { bytes: blockBytes(mapper(THIN)), mapped: thinMappedSectors(status), poolAfter: await poolStatus(ctx) };
+        const n = names(ctx, s);
+        await cmd(ctx, `dmsetup message ${n.pool} 0 "create_thin 0"`, dmsetup('message', n.pool, '0', 'create_thin 0'));
+        await createDm(ctx, s, n.thin, `0 ${VOLUME_SECTORS} thin ${mapper(n.pool)} 0`);
+        const status = (await cmd(ctx, `dmsetup status ${n.thin}`, dmsetup('status', n.thin))).stdout;
+        s.thin = { bytes: blockBytes(mapper(n.thin)), mapped: thinMappedSectors(status), poolAfter: await poolStatus(ctx, s) };
       },
       checks: [
         {
@@ -340,20 +371,21 @@ export const lab: Lab<State> = {
         zh: '对文件系统来说,精简卷就是一块普通磁盘。mkfs.ext4 写入文件系统元数据,池只为这些写入分配块;然后挂载,写入第一个文件。',
       },
       article: 'mkfs.ext4 /dev/mapper/hchen-thin-volumn-001; mount /dev/mapper/hchen-thin-volumn-001 /mnt/base; echo "hello world, I am a base" > /mnt/base/id.txt',
-      modern: `mkfs.ext4 -E lazy_itable_init=0 ${mapper(THIN)}; mount ${mapper(THIN)} base; echo "${BASE_TEXT}" > base/id.txt`,
+      modern: `mkfs.ext4 -E lazy_itable_init=0 ${mapper(SHOWN.thin)}; mount ${mapper(SHOWN.thin)} base; echo "${BASE_TEXT}" > base/id.txt`,
       async run(ctx, s) {
+        const n = names(ctx, s);
         // Inode tables written now (as the article's mke2fs did), not by a background thread
         // later: the pool's usage then only changes when the lab writes.
-        await cmd(ctx, `mkfs.ext4 -E lazy_itable_init=0 ${mapper(THIN)}`, ['mkfs.ext4', '-E', 'lazy_itable_init=0', mapper(THIN)]);
+        await cmd(ctx, `mkfs.ext4 -E lazy_itable_init=0 ${mapper(n.thin)}`, ['mkfs.ext4', '-E', 'lazy_itable_init=0', mapper(n.thin)]);
         const base = dir(s, 'base');
-        await mountAt(ctx, s, THIN, base);
+        await mountAt(ctx, s, n.thin, base);
         await sh(ctx, `echo "${BASE_TEXT}" > ${base}/id.txt`);
         await cmd(ctx, `cat ${base}/id.txt`, ['cat', `${base}/id.txt`]);
         const m = mountsOf('self').find((l) => l.target === base);
         s.base = {
           ...(m ? { mount: { fstype: m.fstype, source: m.source } } : {}),
           idText: read(join(base, 'id.txt')),
-          poolAfter: await poolStatus(ctx),
+          poolAfter: await poolStatus(ctx, s),
         };
       },
       checks: [
@@ -362,8 +394,8 @@ export const lab: Lab<State> = {
           description: 'The thin volume is mounted as ext4 (/proc/self/mountinfo).',
           evaluate: (s) => ({
             observed: s.base!.mount ? `${s.base!.mount.fstype} from ${s.base!.mount.source}` : 'not mounted',
-            expected: `ext4 from ${mapper(THIN)}`,
-            pass: s.base!.mount?.fstype === 'ext4' && /nslab-thin0|\/dev\/dm-\d+/.test(s.base!.mount.source),
+            expected: `ext4 from ${mapper(s.dm!.thin)}`,
+            pass: s.base!.mount?.fstype === 'ext4' && (s.base!.mount.source === mapper(s.dm!.thin) || /^\/dev\/dm-\d+$/.test(s.base!.mount.source)),
           }),
         },
         {
@@ -390,12 +422,13 @@ export const lab: Lab<State> = {
         zh: '内核的 thin-provisioning 文档规定:源设备处于活动状态时,create_snap 之前必须先挂起它,否则快照可能损坏(内核并不强制,原文也省略了这一步)。挂起会等待进行中的 I/O 并冻结其上的 ext4,把 id.txt 从页缓存写到设备上;之后源设备的块映射才被新设备号 1 共享。',
       },
       article: 'dmsetup message /dev/mapper/hchen-thin-pool 0 "create_snap 1 0"; dmsetup create mysnap1 --table "0 2097152 thin /dev/mapper/hchen-thin-pool 1"',
-      modern: `dmsetup suspend ${THIN}; dmsetup message ${POOL} 0 "create_snap 1 0"; dmsetup resume ${THIN}; dmsetup create ${SNAP1} --table "0 ${VOLUME_SECTORS} thin ${mapper(POOL)} 1"`,
+      modern: `dmsetup suspend ${SHOWN.thin}; dmsetup message ${SHOWN.pool} 0 "create_snap 1 0"; dmsetup resume ${SHOWN.thin}; dmsetup create ${SHOWN.snap1} --table "0 ${VOLUME_SECTORS} thin ${mapper(SHOWN.pool)} 1"`,
       async run(ctx, s) {
-        const { during, after } = await snapshotOf(ctx, s, THIN, 1, 0);
-        await createDm(ctx, s, SNAP1, `0 ${VOLUME_SECTORS} thin ${mapper(POOL)} 1`);
+        const n = names(ctx, s);
+        const { during, after } = await snapshotOf(ctx, s, n.thin, 1, 0);
+        await createDm(ctx, s, n.snap1, `0 ${VOLUME_SECTORS} thin ${mapper(n.pool)} 1`);
         const snap1 = dir(s, 'snap1');
-        await mountAt(ctx, s, SNAP1, snap1);
+        await mountAt(ctx, s, n.snap1, snap1);
         await cmd(ctx, `ls -l ${snap1}`, ['ls', '-l', snap1]);
         await cmd(ctx, `cat ${snap1}/id.txt`, ['cat', `${snap1}/id.txt`]);
         s.snap = { stateSuspended: during, stateAfter: after, idText: read(join(snap1, 'id.txt')), files: list(snap1) };
@@ -485,12 +518,13 @@ export const lab: Lab<State> = {
         zh: '快照还可以再做快照,层数不限,全部共享同一个池:这就是叠在一层之上的镜像层。设备 2 的起点就是设备 1 的当前状态,有两个文件;基础卷后来写的 later.txt 不在其中。',
       },
       article: 'dmsetup message /dev/mapper/hchen-thin-pool 0 "create_snap 2 1"; dmsetup create mysnap2 --table "0 2097152 thin /dev/mapper/hchen-thin-pool 2"',
-      modern: `dmsetup suspend ${SNAP1}; dmsetup message ${POOL} 0 "create_snap 2 1"; dmsetup resume ${SNAP1}; dmsetup create ${SNAP2} --table "0 ${VOLUME_SECTORS} thin ${mapper(POOL)} 2"`,
+      modern: `dmsetup suspend ${SHOWN.snap1}; dmsetup message ${SHOWN.pool} 0 "create_snap 2 1"; dmsetup resume ${SHOWN.snap1}; dmsetup create ${SHOWN.snap2} --table "0 ${VOLUME_SECTORS} thin ${mapper(SHOWN.pool)} 2"`,
       async run(ctx, s) {
-        await snapshotOf(ctx, s, SNAP1, 2, 1);
-        await createDm(ctx, s, SNAP2, `0 ${VOLUME_SECTORS} thin ${mapper(POOL)} 2`);
+        const n = names(ctx, s);
+        await snapshotOf(ctx, s, n.snap1, 2, 1);
+        await createDm(ctx, s, n.snap2, `0 ${VOLUME_SECTORS} thin ${mapper(n.pool)} 2`);
         const snap2 = dir(s, 'snap2');
-        await mountAt(ctx, s, SNAP2, snap2);
+        await mountAt(ctx, s, n.snap2, snap2);
         await cmd(ctx, `ls ${snap2}`, ['ls', snap2]);
         await cmd(ctx, `cat ${snap2}/id.txt`, ['cat', `${snap2}/id.txt`]);
         s.snap2 = { files: list(snap2), idText: read(join(snap2, 'id.txt')), snap1Text: read(join(snap2, 'snap1.txt')) };
@@ -518,17 +552,18 @@ export const lab: Lab<State> = {
         zh: '现在有三个带文件系统的 1 GiB 卷,可池只分出了被写过的块,10 GiB 的数据文件在宿主机磁盘上也只占这么多:两层都是写时才分配。先 sync,确保写入的内容不再停留在页缓存里。',
       },
       article: 'ls -lsh /var/lib/docker/devicemapper/devicemapper   # 506M … 100G data',
-      modern: `sync; stat -c '%s bytes, %b blocks of %B' data.img; dmsetup status ${POOL}`,
+      modern: `sync; stat -c '%s bytes, %b blocks of %B' data.img; dmsetup status ${SHOWN.pool}`,
       async run(ctx, s) {
+        const n = names(ctx, s);
         await cmd(ctx, 'sync', ['sync']);
         // The file first, the pool second: a write in between (a journal commit) can only make
         // the pool's count larger, never the file's allocation larger than the pool's count.
         await cmd(ctx, `ls -lsh ${s.files!.data}`, ['ls', '-lsh', s.files!.data]);
         await cmd(ctx, `stat -c '%s bytes, %b blocks of %B' ${s.files!.data}`, ['stat', '-c', '%s bytes, %b blocks of %B', s.files!.data]);
         const data = allocation(s.files!.data);
-        const status = await poolStatus(ctx);
+        const status = await poolStatus(ctx, s);
         const volumes: Record<string, number> = {};
-        for (const v of [THIN, SNAP1, SNAP2])
+        for (const v of [n.thin, n.snap1, n.snap2])
           volumes[v] = thinMappedSectors((await cmd(ctx, `dmsetup status ${v}`, dmsetup('status', v))).stdout);
         s.usage = { status, data, volumes };
         ctx.measure('pool', {
@@ -574,26 +609,27 @@ export const lab: Lab<State> = {
         zh: '卷的大小只是承诺:池不会拿它和剩余空间比对。10 GiB 的池上可以建 100 GiB 的卷,直到池真的写满(那时写入会等待或失败,这正是低水位存在的原因)。在它 50 GiB 处写 1 MiB,池只多用 16 个块。',
       },
       article: '(the article: "所谓的超配,或是超卖" — over-provisioning, like virtual memory)',
-      modern: `dmsetup message ${POOL} 0 "create_thin 3"; dmsetup create ${BIG} --table "0 ${BIG_SECTORS} thin ${mapper(POOL)} 3"; dd if=/dev/zero of=${mapper(BIG)} bs=1M count=1 seek=${BIG_WRITE_AT_MIB} oflag=direct`,
+      modern: `dmsetup message ${SHOWN.pool} 0 "create_thin 3"; dmsetup create ${SHOWN.big} --table "0 ${BIG_SECTORS} thin ${mapper(SHOWN.pool)} 3"; dd if=/dev/zero of=${mapper(SHOWN.big)} bs=1M count=1 seek=${BIG_WRITE_AT_MIB} oflag=direct`,
       async run(ctx, s) {
-        await cmd(ctx, `dmsetup message ${POOL} 0 "create_thin 3"`, dmsetup('message', POOL, '0', 'create_thin 3'));
-        await createDm(ctx, s, BIG, `0 ${BIG_SECTORS} thin ${mapper(POOL)} 3`);
-        await cmd(ctx, `blockdev --getsize64 ${mapper(BIG)}`, ['blockdev', '--getsize64', mapper(BIG)]);
-        const before = await poolStatus(ctx);
-        await cmd(ctx, `dd if=/dev/zero of=${mapper(BIG)} bs=1M count=1 seek=${BIG_WRITE_AT_MIB} oflag=direct`, [
+        const n = names(ctx, s);
+        await cmd(ctx, `dmsetup message ${n.pool} 0 "create_thin 3"`, dmsetup('message', n.pool, '0', 'create_thin 3'));
+        await createDm(ctx, s, n.big, `0 ${BIG_SECTORS} thin ${mapper(n.pool)} 3`);
+        await cmd(ctx, `blockdev --getsize64 ${mapper(n.big)}`, ['blockdev', '--getsize64', mapper(n.big)]);
+        const before = await poolStatus(ctx, s);
+        await cmd(ctx, `dd if=/dev/zero of=${mapper(n.big)} bs=1M count=1 seek=${BIG_WRITE_AT_MIB} oflag=direct`, [
           'dd',
           'if=/dev/zero',
-          `of=${mapper(BIG)}`,
+          `of=${mapper(n.big)}`,
           'bs=1M',
           'count=1',
           `seek=${BIG_WRITE_AT_MIB}`,
           'oflag=direct',
         ]);
-        const mapped = thinMappedSectors((await cmd(ctx, `dmsetup status ${BIG}`, dmsetup('status', BIG))).stdout);
-        const after = await poolStatus(ctx);
-        const sizes = [THIN, SNAP1, SNAP2, BIG].map((v) => blockBytes(mapper(v)));
+        const mapped = thinMappedSectors((await cmd(ctx, `dmsetup status ${n.big}`, dmsetup('status', n.big))).stdout);
+        const after = await poolStatus(ctx, s);
+        const sizes = [n.thin, n.snap1, n.snap2, n.big].map((v) => blockBytes(mapper(v)));
         s.over = {
-          bigBytes: blockBytes(mapper(BIG)),
+          bigBytes: blockBytes(mapper(n.big)),
           sumBytes: sizes.reduce((a, b) => a + b, 0),
           poolBytes: after.dataTotal * BLOCK_BYTES,
           before,
@@ -630,14 +666,15 @@ export const lab: Lab<State> = {
         en: 'In reverse order of creation: unmount the file systems, remove the thin devices and then the pool, detach the loop devices, delete the files. A device that is still open cannot be removed, which is why the order matters.',
         zh: '按创建的相反顺序:卸载文件系统,删除精简设备再删除池,解除 loop 设备,删除文件。仍被打开的设备不能删除,所以顺序很重要。',
       },
-      modern: `umount snap2 snap1 base; dmsetup remove ${BIG} ${SNAP2} ${SNAP1} ${THIN} ${POOL}; losetup -d …; rm data.img meta.data.img`,
+      modern: `umount snap2 snap1 base; dmsetup remove ${SHOWN.big} ${SHOWN.snap2} ${SHOWN.snap1} ${SHOWN.thin} ${SHOWN.pool}; losetup -d …; rm data.img meta.data.img`,
       async run(ctx, s) {
-        for (const name of [SNAP2, SNAP1, THIN]) {
-          const d = dir(s, name === THIN ? 'base' : name.replace('nslab-', ''));
+        const n = names(ctx, s);
+        for (const [name, mnt] of [[n.snap2, 'snap2'], [n.snap1, 'snap1'], [n.thin, 'base']] as const) {
+          const d = dir(s, mnt);
           await cmd(ctx, `umount ${d}`, ['umount', d]);
           ctx.cleanup.pop(s.ids[`mount:${name}`]!);
         }
-        for (const name of [BIG, SNAP2, SNAP1, THIN, POOL]) {
+        for (const name of [n.big, n.snap2, n.snap1, n.thin, n.pool]) {
           await cmd(ctx, `dmsetup remove ${name}`, dmsetup('remove', '--retry', name));
           ctx.cleanup.pop(s.ids[name]!);
         }
@@ -648,7 +685,7 @@ export const lab: Lab<State> = {
         }
         await cmd(ctx, `rm ${s.files!.data} ${s.files!.meta}`, ['rm', s.files!.data, s.files!.meta]);
         s.teardown = {
-          dm: nslabDmDevices(),
+          dm: nslabDmDevices(ctx.token),
           loops: loopsBacking([s.files!.data, s.files!.meta]),
           mounts: mountsOf('self').filter((m) => m.target.startsWith(s.dir!)).map((m) => m.target),
         };
@@ -656,7 +693,7 @@ export const lab: Lab<State> = {
       checks: [
         {
           id: 'nothing-left',
-          description: 'No nslab- device-mapper device, no loop device on our files and no mount under the scratch directory remain.',
+          description: 'No device-mapper device of this run (nslab-<token>-…), no loop device on our files and no mount under the scratch directory remain.',
           evaluate: (s) => ({
             observed: `dm: [${s.teardown!.dm.join(', ')}], loops: [${s.teardown!.loops.join(', ')}], mounts: [${s.teardown!.mounts.join(', ')}]`,
             expected: 'dm: [], loops: [], mounts: []',

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot, spawn, type Child } from '../../addon/index.js';
 import { CleanupStack } from '../cleanup.js';
-import { runDir, runId } from '../paths.js';
+import { claimRun } from '../owner.js';
 import { GUEST_OUT, TAGS, initramfs } from './initramfs.js';
 import type { PreparedKernel } from './kernel.js';
 import type { Platform } from './platform.js';
@@ -106,13 +106,14 @@ function readIf(path: string): string | undefined {
 /** Boot, run the job, power off. The host directory and qemu are removed in every case. */
 export async function bootVm(p: Platform, k: PreparedKernel, job: VmJob, io: VmIo): Promise<VmOutcome> {
   const t0 = Date.now();
-  const cleanup = new CleanupStack(`${runId()}-vm`.replace(/^(\d+-\d+)-/, '$1_'));
-  const dir = join(runDir(), `nslab-vm-${process.pid}`);
-  cleanup.push('remove', { path: dir }, `VM directory ${dir}`);
+  const cleanup = new CleanupStack(claimRun('vm'));
+  const dir = join(cleanup.run.dir, 'vm');
+  cleanup.push({ kind: 'path', rel: 'vm' }, `VM directory ${dir}`);
   const out = join(dir, 'out');
   let child: Child | undefined;
   try {
-    mkdirSync(out, { recursive: true, mode: 0o755 });
+    mkdirSync(dir, { mode: 0o711 });
+    mkdirSync(out, { mode: 0o755 });
     writeFileSync(join(out, 'pkgroot'), packageRoot());
     writeFileSync(join(out, 'job'), jobScript(job));
     if (job.fault) writeFileSync(join(out, 'fault'), job.fault);
@@ -125,7 +126,7 @@ export async function bootVm(p: Platform, k: PreparedKernel, job: VmJob, io: VmI
       // Its own session: a Ctrl-C on the host's terminal is nslab's to handle, not qemu's.
       actions: [{ do: 'setsid' }],
     });
-    cleanup.pushProcess(child.pid, `qemu ${child.pid} (nslab VM)`);
+    cleanup.pushProcess(child.pid, child.startTime, `qemu ${child.pid} (nslab VM)`);
     const qemu = child;
     let stderr = '';
     qemu.stdout?.setEncoding('utf8').on('data', (c: string) => io.write(c.replace(/\r\n/g, '\n')));
@@ -172,5 +173,6 @@ export async function bootVm(p: Platform, k: PreparedKernel, job: VmJob, io: VmI
       await child.exited;
     }
     cleanup.unwind();
+    cleanup.close();
   }
 }

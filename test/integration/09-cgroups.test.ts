@@ -26,7 +26,7 @@ describe('lab 09-cgroups (integration)', function () {
     const r = await nslab(['run', '09-cgroups', '--lang', 'zh']);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.contain('把死循环限制在 20% 的 CPU');
-    expect(r.stdout).to.match(/\$ echo 20000 > \/sys\/fs\/cgroup\/\S*nslab-cpu\/cpu\.cfs_quota_us|\$ echo "20000 100000" > \/sys\/fs\/cgroup\/\S*nslab-cpu\/cpu\.max/);
+    expect(r.stdout).to.match(/\$ echo 20000 > \/sys\/fs\/cgroup\/\S*nslab-[0-9a-f]{4}-cpu\/cpu\.cfs_quota_us|\$ echo "20000 100000" > \/sys\/fs\/cgroup\/\S*nslab-[0-9a-f]{4}-cpu\/cpu\.max/);
     expect(r.stdout).to.match(/article: cpu\.cfs_quota_us = 20000 +→ +here \(cgroup v[12]\)/);
     expect(r.stdout).to.match(/quota 20000\/100000 +█+░+ +\d+\.\d %/);
     expect(r.stdout).to.match(/read, 1 MiB\/s limit +█*░+ +\d\.\d\d MiB\/s/);
@@ -42,9 +42,9 @@ describe('lab 09-cgroups (integration)', function () {
 
   it('opens a shell in a group held to 20 % of a CPU and removes the group on exit', async function () {
     const before = hostSnapshot();
-    const r = await nslab(['shell', '09-cgroups'], { input: 'grep -E "cpu[,:a-z]*:" /proc/self/cgroup; cat /sys/fs/cgroup/cpu/nslab-shell/cpu.cfs_quota_us 2>/dev/null || cat /sys/fs/cgroup/nslab-shell/cpu.max\nexit\n' });
+    const r = await nslab(['shell', '09-cgroups'], { input: 'grep -E "cpu[,:a-z]*:" /proc/self/cgroup; cat /sys/fs/cgroup/cpu/nslab-*-shell-cpu/cpu.cfs_quota_us 2>/dev/null || cat /sys/fs/cgroup/nslab-*-shell-cpu/cpu.max\nexit\n' });
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.match(/:\/nslab-shell$/m);
+    expect(r.stdout).to.match(/:\/nslab-[0-9a-f]{4}-shell-cpu$/m);
     expect(r.stdout).to.match(/^(20000|20000 100000)$/m);
     expect(hostSnapshot()).to.deep.equal(before);
   });

@@ -41,7 +41,7 @@ describe('lab 10-cgroup-v2 (integration)', function () {
     const r = await nslab(['run', '10-cgroup-v2', '--lang', 'zh']);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.contain('进程只住在叶子上');
-    expect(r.stdout).to.match(/\$ echo \d+ > \/sys\/fs\/cgroup\/\S*nslab-B\/cgroup\.procs\s+\[host\]\n\s+write error: Device or resource busy \(EBUSY\)/);
+    expect(r.stdout).to.match(/\$ echo \d+ > \/sys\/fs\/cgroup\/\S*nslab-[0-9a-f]{4}-B\/cgroup\.procs\s+\[host\]\n\s+write error: Device or resource busy \(EBUSY\)/);
     expect(r.stdout).to.match(/^ +E +controllers: \(none\)/m);
   });
 

@@ -123,7 +123,7 @@ describe('lab 12-devicemapper and the VM runner (integration)', function () {
     const r = await nslab(['run', '12-devicemapper', '--vm', '--lang', 'zh']);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.contain('挂起、快照、恢复');
-    expect(r.stdout).to.match(/\$ dmsetup suspend nslab-thin0/);
+    expect(r.stdout).to.match(/\$ dmsetup suspend nslab-[0-9a-f]{4}-thin0\b/);
     expect(r.stdout).to.match(/State:\s+SUSPENDED/);
     expect(r.stdout).not.to.contain('\r');
   });
@@ -131,7 +131,8 @@ describe('lab 12-devicemapper and the VM runner (integration)', function () {
   it('removes everything inside the VM when the lab is interrupted or fails there', async function () {
     vmOnly(this);
     // Run in the guest: interrupt the lab during the snapshot step, then make it fail there
-    // (nslab-snap1 already taken), and count what is left after each.
+    // (its nslab-<token>-snap1 already taken: made with the run's own token as soon as the run
+    // has claimed it, long before the snapshot step), and count what is left after each.
     const script = `
 left() {
   echo "left: dm=$(dmsetup ls | grep -c '^nslab-') loops=$(losetup -a | grep -c nslab) mounts=$(grep -c ' /run/nslab/' /proc/self/mountinfo) run=$(ls /run/nslab 2>/dev/null | wc -l)"
@@ -139,13 +140,18 @@ left() {
 "$NSLAB_NODE" "$NSLAB_BIN" run 12-devicemapper > /tmp/run.log 2>&1 &
 pid=$!
 i=0
-until grep -q 'dmsetup suspend nslab-thin0' /tmp/run.log || [ $i -ge 900 ]; do sleep 0.1; i=$((i+1)); done
+until grep -qE 'dmsetup suspend nslab-[0-9a-f]{4}-thin0' /tmp/run.log || [ $i -ge 900 ]; do sleep 0.1; i=$((i+1)); done
 kill -INT $pid
 wait $pid
 echo "sigint: exit $?"
 left
-DM_DISABLE_UDEV=1 dmsetup create nslab-snap1 --table "0 8 error"
-"$NSLAB_NODE" "$NSLAB_BIN" verify 12-devicemapper > /tmp/verify.log 2>&1
+"$NSLAB_NODE" "$NSLAB_BIN" verify 12-devicemapper > /tmp/verify.log 2>&1 &
+pid=$!
+i=0
+token=
+until [ -n "$token" ] || [ $i -ge 900 ]; do sleep 0.1; i=$((i+1)); token=$(ls /run/nslab 2>/dev/null | grep -E '^[0-9a-f]{4}$' | head -n 1); done
+DM_DISABLE_UDEV=1 dmsetup create "nslab-$token-snap1" --table "0 8 error"
+wait $pid
 echo "failure: exit $?"
 grep -c '^✓' /tmp/verify.log | sed 's/^/passed before the failure: /'
 left

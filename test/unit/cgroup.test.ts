@@ -23,6 +23,7 @@ import {
   readBps,
 } from '../../runner/cgroup.js';
 import { CleanupStack } from '../../runner/cleanup.js';
+import { claimRun } from '../../runner/owner.js';
 import { addonStatus, spawn, workloadPath } from '../../addon/index.js';
 import type { StepContext, Transcript } from '../../runner/model.js';
 import { isRoot } from '../../runner/requirements.js';
@@ -264,7 +265,13 @@ describe('cgroup driver: v2 path on the real cgroup2 mount', function () {
   const ctx = (cleanup: CleanupStack): StepContext => ({
     lang: 'en',
     cleanup,
+    token: cleanup.run.token,
+    name: (suffix) => cleanup.name(suffix),
+    spawn: () => {
+      throw new Error('not in this test');
+    },
     scratch: () => '/nonexistent',
+    publicScratch: () => '/nonexistent',
     transcript: (t) => transcripts.push(t),
     log: () => undefined,
     progress: () => undefined,
@@ -279,11 +286,11 @@ describe('cgroup driver: v2 path on the real cgroup2 mount', function () {
       this.skip();
     }
     // Given a group on cgroup2 for the core files (no controller needed)
-    const stack = new CleanupStack('1-1-cgroup-unit');
-    const g = Cgroup.create(ctx(stack), host, 'nslab-unit-v2', ['freezer', 'cpuacct'], 2);
+    const stack = new CleanupStack(claimRun('cgroup-unit'));
+    const g = Cgroup.create(ctx(stack), host, 'unit-v2', ['freezer', 'cpuacct'], 2);
     const dir = g.paths[0]!;
     try {
-      expect(dir).to.equal(`${host.v2!.mount}/nslab-unit-v2`);
+      expect(dir).to.equal(`${host.v2!.mount}/nslab-${stack.run.token}-unit-v2`);
       // When it is frozen (empty: the kernel says frozen at once) and thawed
       expect(g.freeze(true).writes).to.deep.equal([{ file: `${dir}/cgroup.freeze`, value: '1' }]);
       expect(g.frozenState()).to.equal('FROZEN');
@@ -295,6 +302,7 @@ describe('cgroup driver: v2 path on the real cgroup2 mount', function () {
       expect(transcripts.map((t) => t.command)).to.include(`mkdir ${dir}`);
     } finally {
       stack.unwind();
+      stack.close();
     }
     expect(existsSync(dir)).to.equal(false);
   });
@@ -306,8 +314,8 @@ describe('cgroup driver: v2 path on the real cgroup2 mount', function () {
       this.skip();
     }
     // Given a frozen group holding a busy loop that nobody else will kill
-    const stack = new CleanupStack('1-1-cgroup-unit');
-    const g = Cgroup.create(ctx(stack), host, 'nslab-unit-undo', ['freezer'], 2);
+    const stack = new CleanupStack(claimRun('cgroup-unit'));
+    const g = Cgroup.create(ctx(stack), host, 'unit-undo', ['freezer'], 2);
     const child = spawn({ argv: [workloadPath('spin')], actions: [{ do: 'wait' }], stdio: ['null', 'null', 'null'] });
     try {
       g.addProcess(child.pid);
@@ -325,6 +333,7 @@ describe('cgroup driver: v2 path on the real cgroup2 mount', function () {
     } finally {
       child.kill();
       stack.unwind();
+      stack.close();
     }
   });
 });

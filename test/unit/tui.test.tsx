@@ -240,7 +240,7 @@ describe('the guided tour (TUI)', function () {
     await untilText(r, 'Six questions');
     r.stdin.write('a');
     await untilText(r, 'Ctrl-C stops and cleans up');
-    await until(r, () => readdirSync(run).some((d) => d.startsWith('nslab-01-fake')), 'the scratch directory');
+    await until(r, () => readdirSync(run).some((d) => /^[0-9a-f]{4}$/.test(d) && existsSync(`${run}/${d}/scratch`)), 'the scratch directory');
     // When Ctrl-C is pressed
     r.stdin.write(CTRL_C);
     // Then the tour exits with 130 and the scratch directory is gone
