@@ -1,12 +1,26 @@
 // The nslab command line: list, run, verify, doctor, shell, clean (and the guided tour).
 import { findLab, isPlanned, nearestId, registry } from '../labs/index.js';
 import { recoverAll } from './cleanup.js';
+import { ensureRunDir } from './paths.js';
 import { checkRequirements, LabContext, runLab } from './engine.js';
 import { hostInfo, version } from './host.js';
-import { exitCodeFor, onInterrupt } from './interrupt.js';
+import { describeFailure, exitCodeFor, exitCodeForFailure, guardOutput, isBroken, onInterrupt, outputFailure, writeOut } from './interrupt.js';
 import { isRoot } from './requirements.js';
 import { humanListener, isReporterName, render, summaryLine, REPORTERS, type ReporterName } from './report/index.js';
 import type { Lab, LabResult, Lang, PlannedLab, Report, RunListener } from './model.js';
+
+/** The longest piece of user input an error message echoes (longer input is cut with "…"). */
+export const ECHO_MAX = 40;
+
+/**
+ * User input as an error message shows it: quoted, cut to ECHO_MAX characters, and with control
+ * characters escaped (JSON string syntax), so that no argument can flood or repaint the terminal.
+ */
+export function echo(input: string): string {
+  const chars = [...input];
+  const cut = chars.length > ECHO_MAX ? `${chars.slice(0, ECHO_MAX).join('')}…` : input;
+  return JSON.stringify(cut).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 /** A mistake in how nslab was called: one sentence, exit code 2. */
 export class UsageError extends Error {
@@ -91,19 +105,19 @@ export function parseArgs(argv: readonly string[]): Options {
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const value = () => {
       const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value.`);
+      if (v === undefined) throw new UsageError(`${flag} needs a value.`); // flag is a known option here
       return v;
     };
     switch (flag) {
       case '--lang': {
         const v = value();
-        if (v !== 'en' && v !== 'zh') throw new UsageError(`--lang takes en or zh, not "${v}".`);
+        if (v !== 'en' && v !== 'zh') throw new UsageError(`--lang takes en or zh, not ${echo(v)}.`);
         o.lang = v;
         break;
       }
       case '--reporter': {
         const v = value();
-        if (!isReporterName(v)) throw new UsageError(`Unknown reporter "${v}": use one of ${REPORTERS.join(', ')}.`);
+        if (!isReporterName(v)) throw new UsageError(`Unknown reporter ${echo(v)}: use one of ${REPORTERS.join(', ')}.`);
         o.reporter = v;
         break;
       }
@@ -125,7 +139,7 @@ export function parseArgs(argv: readonly string[]): Options {
         o.version = true;
         break;
       default:
-        if (flag.startsWith('-')) throw new UsageError(`Unknown option ${flag}: see nslab --help.`);
+        if (flag.startsWith('-')) throw new UsageError(`Unknown option ${echo(flag)}: see nslab --help.`);
         o.positional.push(a);
     }
   }
@@ -136,7 +150,7 @@ export function parseArgs(argv: readonly string[]): Options {
 export function resolveLabs(names: readonly string[]): (Lab | PlannedLab)[] {
   return names.map((n) => {
     const lab = findLab(n);
-    if (!lab) throw new UsageError(`There is no lab "${n}"; did you mean ${nearestId(n)}? (nslab list shows them all)`);
+    if (!lab) throw new UsageError(`There is no lab ${echo(n)}; did you mean ${nearestId(n)}? (nslab list shows them all)`);
     return lab;
   });
 }
@@ -166,7 +180,7 @@ function plannedResult(l: PlannedLab, lang: Lang): LabResult {
 type Out = (s: string) => void;
 
 async function runMany(labs: readonly (Lab | PlannedLab)[], o: Options, listener: RunListener): Promise<{ report: Report; interrupted?: NodeJS.Signals }> {
-  const interrupt = onInterrupt((line) => process.stderr.write(`\n${line}\n`));
+  const interrupt = onInterrupt((line) => writeOut('stderr', `\n${line}\n`));
   const results: LabResult[] = [];
   try {
     for (const l of labs) {
@@ -243,6 +257,7 @@ async function vmCommand(o: Options, out: Out): Promise<number> {
 
 function cleanCommand(_o: Options, out: Out): number {
   if (!isRoot()) throw new UsageError('nslab clean removes mounts and processes a run left behind and needs root: sudo npx nslab clean.', 1);
+  ensureRunDir();
   const r = recoverAll();
   for (const line of r.live) out(`left alone: ${line} is still running`);
   for (const line of r.bad) out(`skipped a journal line: ${line}`);
@@ -302,7 +317,23 @@ async function tourCommand(o: Options, out: Out): Promise<number> {
   return openTour({ ...common, painted, ...(chosen[0] ? { initialLab: chosen[0].id } : {}) });
 }
 
-export async function main(argv: readonly string[], out: Out = (s) => process.stdout.write(`${s}\n`)): Promise<number> {
+/**
+ * The whole command line. Output goes through `out` (stdout by default); a write error on stdout
+ * or stderr (EPIPE, ENOSPC, …) stops a running lab like Ctrl-C does, the engine unwinds it, and
+ * main returns 141 for a closed pipe or 1 for another write error, with nothing more written to
+ * the broken stream (see interrupt.ts).
+ */
+export async function main(argv: readonly string[], out: Out = (s) => writeOut('stdout', `${s}\n`)): Promise<number> {
+  guardOutput();
+  const code = await command(argv, out);
+  const broken = outputFailure();
+  if (!broken) return code;
+  const line = describeFailure(broken);
+  if (line !== undefined && !isBroken('stderr')) writeOut('stderr', `${line}\n`);
+  return exitCodeForFailure(broken);
+}
+
+async function command(argv: readonly string[], out: Out): Promise<number> {
   try {
     const o = parseArgs(argv);
     const command = o.positional.shift() ?? 'tour';
@@ -337,16 +368,16 @@ export async function main(argv: readonly string[], out: Out = (s) => process.st
         return await vmCommand(o, out);
       default: {
         const lab = findLab(command);
-        if (lab) throw new UsageError(`Unknown command "${command}"; to run that lab: nslab run ${lab.id}.`);
-        throw new UsageError(`Unknown command "${command}": use list, run, verify, doctor, shell or clean (nslab --help).`);
+        if (lab) throw new UsageError(`Unknown command ${echo(command)}; to run that lab: nslab run ${lab.id}.`);
+        throw new UsageError(`Unknown command ${echo(command)}: use list, run, verify, doctor, shell or clean (nslab --help).`);
       }
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`nslab: ${e.message}\n`);
+      writeOut('stderr', `nslab: ${e.message}\n`);
       return e.exitCode;
     }
-    process.stderr.write(`nslab: ${(e as Error).message}\n`);
+    writeOut('stderr', `nslab: ${(e as Error).message}\n`);
     return 1;
   }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { spawn as spawnChild, type Child, type SpawnSpec } from '../addon/index.js';
 import { CleanupStack, recoverAll } from './cleanup.js';
 import { claimRun, ResourceLock } from './owner.js';
-import { mkdirOwn } from './paths.js';
+import { ensureRunDir, mkdirOwn } from './paths.js';
 import type {
   Check,
   CheckResult,
@@ -73,6 +73,37 @@ class Interrupted extends Error {
   constructor() {
     super('interrupted');
     this.name = 'Interrupted';
+  }
+}
+
+/** Why the run was stopped, in words: the abort reason when it is a sentence, else a signal. */
+function stopReason(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return typeof r === 'string' && r !== '' ? r : 'interrupted (SIGINT/SIGTERM)';
+}
+
+/** How long an interrupted step may take to settle after the unwind killed its processes. */
+const SETTLE_MS = 2000;
+
+/**
+ * Wait for `p` to settle, but at most `ms`. The timer is cleared as soon as `p` settles, so it
+ * keeps nothing alive; it is not unref'd, because a step stuck on a bare promise must still
+ * let the run reach finish() rather than let the process exit under it.
+ */
+async function settled(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      p.then(
+        () => undefined,
+        () => undefined,
+      ),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -221,6 +252,7 @@ export class LabSession {
       this.skipped = result;
       return { ...req, result };
     }
+    ensureRunDir(); // a read-only /run or a fake root: one sentence, before anything else
     for (const resource of lab.exclusive ?? [])
       this.locks.push(await ResourceLock.acquire(resource, lab.id, this.signal, (holder) => emit({ type: 'waiting', lab, resource, holder })));
     recoverAll(); // what a crashed run left goes before we create anything
@@ -261,11 +293,12 @@ export class LabSession {
       await abortable(running, signal);
     } catch (e) {
       if (e instanceof Interrupted) {
-        // Remove what the step made (its processes die with it), then let it wind down.
+        // Remove what the step made (its processes die with it), then let it wind down: the
+        // wait ends as soon as the step settles, and after SETTLE_MS at the latest.
         this.early = ctx.cleanup.unwind();
-        await Promise.race([running.catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
+        await settled(running, SETTLE_MS);
       }
-      error = e instanceof Interrupted ? 'interrupted (SIGINT/SIGTERM): cleaned up and stopped' : (e as Error).message;
+      error = e instanceof Interrupted ? `${stopReason(signal)}: cleaned up and stopped` : (e as Error).message;
     }
     let checks: CheckResult[];
     if (error === undefined) {

@@ -29,6 +29,14 @@ export function startTime(pid: number | 'self'): string | undefined {
   }
 }
 
+function tryReadText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /** A place nslab cannot keep its state in, said in one sentence with what to do. */
 export class RunDirError extends Error {
   constructor(message: string) {
@@ -55,6 +63,9 @@ function assertRootOnly(path: string, what: string, allowSticky: boolean): void 
  */
 export function ensureRunDir(): string {
   const dir = runDir();
+  const map = (tryReadText('/proc/self/uid_map') ?? '').trim().split(/\s+/).join(' ');
+  if (map !== '' && map !== '0 0 4294967295')
+    throw new RunDirError('nslab runs as root inside a user namespace here (a fake root): it needs the real root of this machine — run it with sudo from a normal shell.');
   try {
     assertRootOnly(dirname(dir), 'the parent of nslab\'s run directory', true);
     try {

@@ -106,7 +106,10 @@ export interface HostSnapshot {
   dm: string[];
   sysvipc: Record<string, string>;
   processes: string[];
-  runDir: boolean;
+  /** Run directories under /run/nslab (a token each): none may be left once a run is over. */
+  runs: string[];
+  /** /run/netns and /etc/netns: there or not, and whether /run/netns is a mount point (ip netns makes it one). */
+  netnsDirs: string;
   /** cgroup.subtree_control of every cgroup2 root: a lab may enable a controller there only for a while. */
   subtreeControl: Record<string, string>;
 }
@@ -155,7 +158,8 @@ export function hostSnapshot(): HostSnapshot {
       .map((d) => tryRead(`/sys/block/${d}/dm/name`).trim()),
     sysvipc: ipc,
     processes: nslabProcesses(),
-    runDir: existsSync(process.env.NSLAB_RUN_DIR ?? '/run/nslab'),
+    runs: tryList(process.env.NSLAB_RUN_DIR ?? '/run/nslab').filter((d) => /^([0-9a-f]{4}|\.new-.*)$/.test(d)),
+    netnsDirs: `/run/netns ${existsSync('/run/netns') ? 'present' : 'absent'}${tryRead('/proc/self/mountinfo').split('\n').some((l) => l.split(' ')[4] === '/run/netns') ? ' mounted' : ''}; /etc/netns ${existsSync('/etc/netns') ? 'present' : 'absent'}`,
     subtreeControl: Object.fromEntries(cgroup2Roots().map((r) => [r, tryRead(`${r}/cgroup.subtree_control`).trim()])),
   };
 }

@@ -147,6 +147,10 @@ export function humanListener(opts: HumanOptions): RunListener {
         skippedLab(ev.lab.id, ev.reason, ev.remedy);
         break;
 
+      case 'waiting':
+        out(lang === 'zh' ? `${ev.lab.id}：等待 ${ev.holder} 结束（资源：${ev.resource}）……` : `${ev.lab.id}: waiting for ${ev.holder} to finish (resource: ${ev.resource})…`);
+        break;
+
       case 'step-start': {
         if (!prose) break;
         const s = ev.step;
