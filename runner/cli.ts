@@ -84,7 +84,10 @@ run, verify and shell boot that kernel under qemu (KVM when usable, else TCG emu
 the host's root read-only, give the VM no network device, run the same nslab inside and exit
 with its verdict; a VM that panics, hangs (NSLAB_VM_TIMEOUT seconds, default 900) or leaves no
 result is an error.`,
-  clean: 'nslab clean — remove mounts, processes, queues and directories that an interrupted or crashed run left behind.',
+  clean: `nslab clean — remove what interrupted or crashed runs left behind: processes, mounts, cgroups,
+network namespaces, loop and dm devices, queues and directories. Only objects that prove they are a dead
+run's are removed (journal entries are checked, names must carry the run's token); live runs are left
+alone, and objects of a dead run that lost its journal are found by their names.`,
   tour: `nslab tour [lab] [--lang en|zh] [--reset]
 The guided walkthrough: the labs with their state on this machine, then one lab a step at a
 time (Enter runs a step, a runs the rest, r re-runs, s opens a shell, l switches language,
