@@ -6,7 +6,7 @@ import { checkRequirements, LabContext, runLab } from './engine.js';
 import { hostInfo, version } from './host.js';
 import { describeFailure, exitCodeFor, exitCodeForFailure, guardOutput, isBroken, onInterrupt, outputFailure, writeOut } from './interrupt.js';
 import { isRoot } from './requirements.js';
-import { humanListener, isReporterName, render, summaryLine, REPORTERS, type ReporterName } from './report/index.js';
+import { humanListener, isReporterName, waitingLine, render, summaryLine, REPORTERS, type ReporterName } from './report/index.js';
 import type { Lab, LabResult, Lang, PlannedLab, Report, RunListener } from './model.js';
 
 /** The longest piece of user input an error message echoes (longer input is cut with "…"). */
@@ -234,7 +234,12 @@ async function verifyCommand(o: Options, out: Out): Promise<number> {
   const human = o.reporter === 'human';
   const color = human && process.stdout.isTTY === true && !process.env.NO_COLOR;
   // Machine reporters keep stdout for the document; progress goes nowhere.
-  const listener = human ? humanListener({ lang: o.lang, out, color, prose: false }) : () => undefined;
+  // Machine reporters keep stdout for the document; a wait for another run is said on stderr.
+  const listener: RunListener = human
+    ? humanListener({ lang: o.lang, out, color, prose: false })
+    : (ev) => {
+        if (ev.type === 'waiting') writeOut('stderr', `nslab: ${waitingLine(ev, o.lang)}\n`);
+      };
   const { report, interrupted } = await runMany(labs, o, listener);
   if (human) out(summaryLine(report));
   else out(render(o.reporter as Exclude<ReporterName, 'human'>, report).replace(/\n$/, ''));

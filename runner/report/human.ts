@@ -148,7 +148,7 @@ export function humanListener(opts: HumanOptions): RunListener {
         break;
 
       case 'waiting':
-        out(lang === 'zh' ? `${ev.lab.id}：等待 ${ev.holder} 结束（资源：${ev.resource}）……` : `${ev.lab.id}: waiting for ${ev.holder} to finish (resource: ${ev.resource})…`);
+        out(waitingLine(ev, lang));
         break;
 
       case 'step-start': {
@@ -224,4 +224,11 @@ export function summaryLine(report: Report): string {
     else skipped++;
   }
   return `${passed} passed, ${failed} failed, ${skipped} skipped`;
+}
+
+/** "09-cgroups: waiting for 09-cgroups run 4312 to finish (resource: cgroups)…", in either language. */
+export function waitingLine(ev: { lab: { id: string }; holder: string; resource: string }, lang: Lang): string {
+  return lang === 'zh'
+    ? `${ev.lab.id}：等待 ${ev.holder} 结束（资源：${ev.resource}）……`
+    : `${ev.lab.id}: waiting for ${ev.holder} to finish (resource: ${ev.resource})…`;
 }

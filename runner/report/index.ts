@@ -28,4 +28,4 @@ export function render(name: Exclude<ReporterName, 'human'>, report: Report): st
 export { toJson, type JsonOptions } from './json.js';
 export { toTap, testPoints, type TestPoint } from './tap.js';
 export { toJunit } from './junit.js';
-export { humanListener, summaryLine, type HumanOptions } from './human.js';
+export { humanListener, summaryLine, waitingLine, type HumanOptions } from './human.js';

@@ -158,7 +158,7 @@ export function App(p: AppProps) {
         try {
           return await lab.shell!.open(ctx.forStep(lab.steps[0]!, { transcripts: [], measurements: {} }), lab.init());
         } finally {
-          ctx.cleanup.unwind();
+          ctx.finish();
         }
       }, langRef.current === 'zh' ? `nslab:${lab.id} 容器里的 shell;输入 exit 返回导览。` : `nslab: a shell inside the ${lab.id} container; type exit to return to the tour.`);
       setNote(langRef.current === 'zh' ? `shell 已退出(${code}),容器已删除。` : `The shell exited (${code}); its container was removed.`);

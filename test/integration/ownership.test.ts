@@ -13,7 +13,7 @@ const NOBODY = 65534;
 const RUN_DIR = '/run/nslab';
 
 /** Start `nslab run <lab>` and SIGKILL it once `marker` shows (or after `afterMs`). */
-function killDuring(lab: string, when: { marker?: RegExp; afterMs?: number }): Promise<{ killed: boolean; stdout: string }> {
+function killDuring(lab: string, when: { marker?: RegExp; afterMs?: number }): Promise<{ killed: boolean; stdout: string; pid: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, 'run', lab], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -33,7 +33,7 @@ function killDuring(lab: string, when: { marker?: RegExp; afterMs?: number }): P
     child.on('error', reject);
     child.on('close', () => {
       if (timer) clearTimeout(timer);
-      resolve({ killed, stdout });
+      resolve({ killed, stdout, pid: child.pid! });
     });
   });
 }
@@ -146,8 +146,10 @@ describe('ownership: nslab touches only what it made (integration)', function ()
     const before = hostSnapshot();
     const k = await killDuring('09-cgroups', { marker: /reading \/dev\/loop\d+ with O_DIRECT/ });
     expect(k.killed, 'the marker never appeared').to.equal(true);
-    const tokens = readdirSync(RUN_DIR).filter((d) => /^[0-9a-f]{4}$/.test(d));
-    for (const t of tokens) if (existsSync(join(RUN_DIR, t, 'journal.jsonl'))) truncateSync(join(RUN_DIR, t, 'journal.jsonl'), 0);
+    // (only the killed run's journal: other runs may be going on)
+    const tokens = readdirSync(RUN_DIR).filter((d) => /^[0-9a-f]{4}$/.test(d) && readFileSync(join(RUN_DIR, d, 'lock'), 'utf8').includes(`"pid":${k.pid},`));
+    expect(tokens).to.have.length(1);
+    truncateSync(join(RUN_DIR, tokens[0]!, 'journal.jsonl'), 0);
     expect(hostSnapshot().cgroups).to.not.deep.equal(before.cgroups);
     // When clean runs
     const c = await nslab(['clean']);
