@@ -475,7 +475,7 @@ export const lab: Lab<State> = {
         const before = new Set(s.mountinfoBefore!.split('\n').filter(Boolean));
         const now = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean);
         const added = now.filter((l) => !before.has(l));
-        const ours = added.filter((l) => l.includes(s.img!.scratch) || l.includes('nslab-05-rootfs'));
+        const ours = added.filter((l) => l.includes(ctx.cleanup.run.dir));
         s.after = { added, ours };
         ctx.transcript({ command: 'diff mountinfo.before /proc/self/mountinfo', output: added.join('\n') || '(no difference)', where: 'host' });
       },

@@ -60,8 +60,13 @@ const steps: Step<State>[] = [
       ctx.cleanup.push({ kind: 'netnsDirs' }, '/run/netns and /etc/netns as before the first run that used them');
       useNetnsDirs(ctx.cleanup.run.dir);
       for (const ns of [n.host, n.c1, n.c2]) {
-        ctx.cleanup.push({ kind: 'netns', name: ns }, `network namespace ${ns}`);
-        await must(ctx, ['ip', 'netns', 'add', ns]);
+        const id = ctx.cleanup.push({ kind: 'netns', name: ns }, `network namespace ${ns}`);
+        try {
+          await must(ctx, ['ip', 'netns', 'add', ns]);
+        } catch (e) {
+          ctx.cleanup.release(id); // `ip netns add` refuses a name that exists: that one is not ours
+          throw e;
+        }
       }
       for (const ns of [n.host, n.c1, n.c2]) await ipIn(ctx, ns, 'link', 'set', 'lo', 'up');
       const listed = await must(ctx, ['ip', 'netns', 'list']);

@@ -165,6 +165,11 @@ describe('cleanup stack and journal', function () {
       undoEntry({ kind: 'dm', name: 'nslab-0d0d-pool' }, run, true),
       undoEntry({ kind: 'msgq', key: 0x6e730d0d, msqid: 1 }, run, true),
       undoEntry({ kind: 'msgq', key: 0x6e730c0c }, run, false),
+      undoEntry({ kind: 'link', name: 'nslab-0d0dx' }, run, true),
+      undoEntry({ kind: 'loop', device: '/dev/loop0', rel: 'link/data.img' }, run, true),
+      undoEntry({ kind: 'netnsConf', name: 'nslab-0d0d-c1' }, run, true),
+      undoEntry({ kind: 'subtree', mount: '/etc', controller: 'cpu' }, run, true),
+      undoEntry({ kind: 'dmResume', name: 'nslab-0d0d-thin0' }, run, true),
     ];
     for (const c of cases) {
       expect(c.ok).to.equal(false);
