@@ -7,7 +7,7 @@
 //       scratch/                0700 work space; ws/ for what an unprivileged uid must reach
 //     locks/<name>.lock         named resources runs wait for (runner/owner.ts)
 //     shared/                   refcounts of host places several runs use (/run/netns)
-import { lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** The default base directory. */
@@ -74,6 +74,8 @@ export function ensureRunDir(): string {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     assertRootOnly(dir, 'nslab\'s run directory', false);
+    // Others may pass through (lab 07's uid 1000 reaches its workspace) but not list or write.
+    if ((lstatSync(dir).mode & 0o777) !== 0o711) chmodSync(dir, 0o711);
   } catch (e) {
     if (e instanceof RunDirError) throw e;
     const code = (e as NodeJS.ErrnoException).code;

@@ -23,9 +23,13 @@ export interface CliResult {
 }
 
 /** Run `nslab ...` as a separate process, as a user would. */
-export function nslab(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; input?: string; uid?: number; gid?: number } = {}): Promise<CliResult> {
+export function nslab(
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; input?: string; uid?: number; gid?: number; /** a command to run nslab under, e.g. ['unshare', '-r'] */ wrap?: readonly string[] } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], {
+    const [file, ...pre] = [...(opts.wrap ?? []), process.execPath];
+    const child = spawn(file!, [...pre, cli, ...args], {
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
       ...(opts.uid !== undefined ? { uid: opts.uid } : {}),

@@ -6,7 +6,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rootOnly } from '../00.setup.js';
-import { cli, eventually, hostSnapshot, nslab, notPassed, verifyJson, type CliResult, type HostSnapshot } from '../helpers.js';
+import { cli, eventually, hostSnapshot, nslab, notPassed, verifyJson, type HostSnapshot } from '../helpers.js';
 import { probePath } from '../../addon/index.js';
 
 const NOBODY = 65534;
@@ -195,15 +195,7 @@ describe('ownership: nslab touches only what it made (integration)', function ()
 
   it('says in one sentence that a fake root is not enough, and leaves nothing', async function () {
     const before = hostSnapshot();
-    const r: CliResult = await new Promise((resolve, reject) => {
-      const child = spawn('unshare', ['-r', process.execPath, cli, 'verify', '01-uts'], { uid: NOBODY, gid: NOBODY, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('error', reject);
-      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    });
+    const r = await nslab(['verify', '01-uts'], { uid: NOBODY, gid: NOBODY, wrap: ['unshare', '-r'] });
     expect(r.code).to.not.equal(0);
     expect(r.stderr.trim()).to.match(/^nslab: .*needs the real root of this machine/);
     expect(r.stderr).to.not.match(/\n\s+at /);
