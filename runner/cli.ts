@@ -271,7 +271,7 @@ function cleanCommand(_o: Options, out: Out): number {
   for (const line of r.bad) out(`skipped a journal line: ${line}`);
   for (const line of r.removed) out(`removed ${line}`);
   for (const line of r.errors) out(`could not remove ${line}`);
-  if (r.removed.length === 0 && r.errors.length === 0 && r.bad.length === 0) out('nothing to clean: no run left anything behind');
+  if (r.removed.length === 0 && r.errors.length === 0 && r.bad.length === 0) out(r.live.length > 0 ? 'nothing else to clean: no finished run left anything behind' : 'nothing to clean: no run left anything behind');
   return r.errors.length > 0 ? 1 : 0;
 }
 
