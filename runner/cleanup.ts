@@ -5,7 +5,7 @@
 // recover the same run, and a live run is never touched.
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parseLine, replay, type Entry, type JournalLine, type OpenEntry } from './journal.js';
+import { parseEntry, parseLine, replay, type Entry, type JournalLine, type OpenEntry } from './journal.js';
 import { probeRun, runDirs, staleClaims, type Run } from './owner.js';
 import { sweepStrays } from './sweep.js';
 import { releaseNetnsDirs } from './shared.js';
@@ -64,6 +64,7 @@ export class CleanupStack {
   /** Record an object about to be created ("intend"); returns the id to release it by. */
   push(entry: Entry, label: string): number {
     this.assertOpen(label);
+    parseEntry(entry); // never journal what a later run would refuse to read
     const e: Live = { id: this.next++, label, entry, owned: false };
     this.write({ v: 1, at: 'intend', id: e.id, label, entry });
     this.entries.push(e);

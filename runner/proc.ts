@@ -135,7 +135,7 @@ export function propagation(m: MountLine | undefined): string {
   return tags.length === 0 ? 'private' : tags.join(' ');
 }
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+export const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Is this mount another nslab run's (its run directory, its named netns, the /run/netns that

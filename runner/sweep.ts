@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tokenLive } from './owner.js';
 import { DEFAULT_RUN_DIR, runDir } from './paths.js';
-import { parseMountinfo, tryRead } from './proc.js';
+import { escapeRe, parseMountinfo, tryRead } from './proc.js';
 import { MSG_KEY_PREFIXES, cgroupMounts, removeCgroup, undoEntry, type RunRef } from './undo.js';
 import type { Entry } from './journal.js';
 
@@ -74,7 +74,7 @@ function findAll(): Found[] {
     if (dev.startsWith('loop')) {
       const backing = tryRead(`/sys/block/${dev}/loop/backing_file`)?.trim().replace(/ \(deleted\)$/, '') ?? '';
       for (const base of new Set([runDir(), DEFAULT_RUN_DIR])) {
-        const m = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/([0-9a-f]{4})/(.+)$`).exec(backing);
+        const m = new RegExp(`^${escapeRe(base)}/([0-9a-f]{4})/(.+)$`).exec(backing);
         if (m) found.push({ token: m[1]!, label: `loop device /dev/${dev} (${backing})`, undo: viaEntry({ kind: 'loop', device: `/dev/${dev}`, rel: m[2]! }) });
       }
     }
@@ -87,7 +87,7 @@ function findAll(): Found[] {
   }
   for (const base of new Set([runDir(), DEFAULT_RUN_DIR]))
     for (const m of parseMountinfo(tryRead('/proc/self/mountinfo') ?? '')) {
-      const mm = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/([0-9a-f]{4})/(.+)$`).exec(m.target);
+      const mm = new RegExp(`^${escapeRe(base)}/([0-9a-f]{4})/(.+)$`).exec(m.target);
       if (mm) found.push({ token: mm[1]!, label: `mount on ${m.target}`, undo: viaEntry({ kind: 'mount', rel: mm[2]! }) });
     }
   return found;

@@ -47,6 +47,10 @@ describe('cleanup stack and journal', function () {
     const stack = new CleanupStack(claimRun('unit'));
     expect(() => stack.rel('/etc/passwd')).to.throw(/not beneath/);
     expect(() => stack.rel(join(stack.run.dir, '..', 'x'))).to.throw(/not beneath/);
+    // and anything a later run would refuse to read back
+    expect(() => stack.push({ kind: 'path', rel: 'a b' }, 'a space')).to.throw(/rel is not a valid value/);
+    expect(() => stack.push({ kind: 'netns', name: 'c1' }, 'no token')).to.throw(/name is not a valid value/);
+    expect(stack.size).to.equal(0);
     stack.close();
   });
 
