@@ -195,6 +195,37 @@ describe('cleanup stack and journal', function () {
   });
 });
 
+describe('the safety net (objects with no journal)', function () {
+  useTempRunDir();
+
+  it("removes a dead run's cgroup found by its name, and never a live run's", function () {
+    const v2 = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => / - cgroup2 /.test(l))?.split(' ')[4];
+    if (!isRoot() || !v2) this.skip();
+    // Given a live run with a group of its own, and a group of a token no run holds
+    const live = new CleanupStack(claimRun('unit'));
+    const dead = live.run.token === 'dead' ? 'beef' : 'dead';
+    const liveGroup = join(v2!, live.name('kept'));
+    const deadGroup = join(v2!, `nslab-${dead}-lost`);
+    live.push({ kind: 'cgroup', path: liveGroup }, 'live group');
+    mkdirSync(liveGroup);
+    mkdirSync(deadGroup);
+    mkdirSync(join(deadGroup, `nslab-${dead}-child`));
+    try {
+      // When a run starts (or clean runs)
+      const r = recoverAll();
+      // Then the dead token's groups are gone, the live run's is not
+      expect(r.removed).to.include(`cgroup ${deadGroup} (no journal named it)`);
+      expect(existsSync(deadGroup)).to.equal(false);
+      expect(existsSync(liveGroup)).to.equal(true);
+    } finally {
+      live.unwind();
+      live.close();
+      for (const g of [join(deadGroup, `nslab-${dead}-child`), deadGroup]) if (existsSync(g)) rmdirSync(g);
+    }
+    expect(existsSync(liveGroup)).to.equal(false);
+  });
+});
+
 describe('the run directory', function () {
   const tmp = useTempRunDir();
 
