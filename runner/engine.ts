@@ -234,31 +234,41 @@ export class LabSession {
 
   /** Probe the requirements; when met, remove what crashed runs left and create the lab's state. */
   async start(): Promise<SessionStart> {
-    const { lab, emit, opts } = this;
+    const { lab, emit } = this;
     emit({ type: 'lab-start', lab });
     const req = await checkRequirements(lab);
-    if (!req.ok) {
-      emit({ type: 'lab-skipped', lab, reason: req.reason, ...(req.remedy !== undefined ? { remedy: req.remedy } : {}) });
-      const result: LabResult = {
-        id: lab.id,
-        title: lab.title[opts.lang],
-        status: 'skipped',
-        reason: req.reason,
-        ...(req.remedy !== undefined ? { remedy: req.remedy } : {}),
-        steps: [],
-        durationMs: Date.now() - this.started,
-      };
-      emit({ type: 'lab-end', lab, result });
-      this.skipped = result;
-      return { ...req, result };
-    }
+    if (!req.ok) return this.skip(req.reason, req.remedy);
     ensureRunDir(); // a read-only /run or a fake root: one sentence, before anything else
-    for (const resource of lab.exclusive ?? [])
-      this.locks.push(await ResourceLock.acquire(resource, lab.id, this.signal, (holder) => emit({ type: 'waiting', lab, resource, holder })));
-    recoverAll(); // what a crashed run left goes before we create anything
-    this.ctx = new LabContext(lab, opts.lang, this.signal, emit);
+    try {
+      for (const resource of lab.exclusive ?? [])
+        this.locks.push(await ResourceLock.acquire(resource, lab.id, this.signal, (holder) => emit({ type: 'waiting', lab, resource, holder })));
+      recoverAll(); // what a crashed run left goes before we create anything
+      this.ctx = new LabContext(lab, this.opts.lang, this.signal, emit);
+    } catch (e) {
+      for (const l of this.locks.splice(0)) l.release();
+      if (this.signal.aborted) return this.skip('interrupted while waiting for another run to finish');
+      throw e;
+    }
     this.state = lab.init();
     return { ok: true };
+  }
+
+  /** End the session before it ran anything: the lab is reported skipped with the reason. */
+  private skip(reason: string, remedy?: string): SessionStart {
+    const { lab, emit, opts } = this;
+    emit({ type: 'lab-skipped', lab, reason, ...(remedy !== undefined ? { remedy } : {}) });
+    const result: LabResult = {
+      id: lab.id,
+      title: lab.title[opts.lang],
+      status: 'skipped',
+      reason,
+      ...(remedy !== undefined ? { remedy } : {}),
+      steps: [],
+      durationMs: Date.now() - this.started,
+    };
+    emit({ type: 'lab-end', lab, result });
+    this.skipped = result;
+    return { ok: false, reason, ...(remedy !== undefined ? { remedy } : {}), result };
   }
 
   /** Run step `index` (after start() said ok) and evaluate its checks. */

@@ -100,3 +100,38 @@ describe('engine', function () {
     expect(events.some((e) => e.type === 'cleanup' && /scratch directory/.test(e.line))).to.equal(true);
   });
 });
+
+describe('engine: resources one run at a time', function () {
+  useTempRunDir();
+
+  it('waits for a resource another run holds, says for whom, and is skipped (never passed) when interrupted meanwhile', async function () {
+    // Given another run holding the lab's resource
+    const { ResourceLock } = await import('../../runner/owner.js');
+    const held = await ResourceLock.acquire('unit-res', '09-cgroups', new AbortController().signal, () => undefined);
+    const events: RunEvent[] = [];
+    const ac = new AbortController();
+    try {
+      // When the lab starts and is interrupted while it waits
+      const running = runLab(fakeLab({ exclusive: ['unit-res'] }), { lang: 'en', signal: ac.signal, listener: (e) => events.push(e) });
+      await new Promise((r) => setTimeout(r, 250));
+      ac.abort();
+      const r = await running;
+      // Then it said whom it waited for, ran no step, and is skipped with the reason
+      const waiting = events.find((e) => e.type === 'waiting');
+      expect(waiting && waiting.type === 'waiting' ? waiting.holder : '').to.equal(`09-cgroups run ${process.pid}`);
+      expect(events.some((e) => e.type === 'step-start')).to.equal(false);
+      expect(r.status).to.equal('skipped');
+      expect(r.reason).to.equal('interrupted while waiting for another run to finish');
+    } finally {
+      held.release();
+    }
+  });
+
+  it('runs once the other run lets the resource go', async function () {
+    const { ResourceLock } = await import('../../runner/owner.js');
+    const held = await ResourceLock.acquire('unit-res', '10-cgroup-v2', new AbortController().signal, () => undefined);
+    setTimeout(() => held.release(), 200);
+    const r = await runLab(fakeLab({ exclusive: ['unit-res'], steps: [fakeLab().steps[0]!].map((s) => ({ ...s, checks: [s.checks[0]!] })) }), { lang: 'en' });
+    expect(r.status).to.equal('passed');
+  });
+});
