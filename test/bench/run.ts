@@ -5,6 +5,7 @@ import { isRoot } from '../../runner/requirements.js';
 import type { Figure } from './figure.js';
 import { benchFirstFrame } from './tui-first-frame.js';
 import { benchVm } from './vm.js';
+import { benchOwnership } from './ownership.js';
 
 
 async function timePerRun(n: number, once: () => Promise<unknown>): Promise<number> {
@@ -49,6 +50,7 @@ async function benchTui(): Promise<Figure[]> {
 const benches: Record<string, Bench> = {
   spawn: Object.assign(() => benchSpawn(), { needsRoot: true }),
   tui: () => benchTui(),
+  ownership: Object.assign(() => benchOwnership(), { needsRoot: true }),
   vm: Object.assign(() => benchVm(), { needsRoot: true }),
 };
 
