@@ -370,15 +370,15 @@ export class CgroupDir {
   /** Make the child group nslab-<token>-<suffix>; journalled before mkdir, which must create it. */
   child(suffix: string, opts: { show?: boolean } = {}): CgroupDir {
     const path = join(this.path, this.ctx.name(suffix));
-    const id = this.ctx.cleanup.push({ kind: 'cgroup', path }, `cgroup ${path}`);
-    try {
-      mkdirSync(path);
-    } catch (e) {
-      // An existing group is someone else's: never remove it.
-      this.ctx.cleanup.release(id);
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new Error(code === 'EEXIST' ? `${path} exists already and is not this run's: nslab leaves it alone` : (e as Error).message);
-    }
+    // An existing group is someone else's: never removed.
+    const { id } = this.ctx.cleanup.createSync({ kind: 'cgroup', path }, `cgroup ${path}`, () => {
+      try {
+        mkdirSync(path);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new Error(code === 'EEXIST' ? `${path} exists already and is not this run's: nslab leaves it alone` : (e as Error).message);
+      }
+    });
     if (opts.show !== false) this.ctx.transcript({ command: `mkdir ${path}`, output: '', where: 'host' });
     return new CgroupDir(this.ctx, path, this.version, this.mount, id);
   }

@@ -28,6 +28,20 @@ interface Live {
 
 const JOURNAL = 'journal.jsonl';
 
+export interface CreateOptions<T> {
+  /** The entry that proves the object ours once it exists (e.g. with the queue's id). */
+  readonly confirm?: (value: T) => Entry;
+  /** Keep the entry when `make` fails (a tool that may fail half-way; the name carries our token). */
+  readonly keepOnFailure?: boolean;
+}
+
+export interface Created<T> {
+  /** The id to pop() or release() the object by. */
+  readonly id: number;
+  /** What `make` returned. */
+  readonly value: T;
+}
+
 export class CleanupStack {
   private readonly entries: Live[] = [];
   private next = 1;
@@ -78,6 +92,40 @@ export class CleanupStack {
     e.entry = entry;
     e.owned = true;
     this.write({ v: 1, at: 'own', id, entry });
+  }
+
+  /**
+   * Create an object and record it in one call: the entry is journalled ("intend"), `make`
+   * creates the object, and the entry is confirmed ("own", with what `confirm` adds, such as a
+   * queue's id). When `make` fails the object is not ours: it was never created, or it existed
+   * already (EEXIST, a taken name) and belongs to someone else — the entry is dropped and the
+   * error thrown. `keepOnFailure` keeps it instead, for tools that may fail half-way through
+   * (the name carries our token, so what they left is provably ours).
+   */
+  async create<T>(entry: Entry, label: string, make: () => T | Promise<T>, opts: CreateOptions<T> = {}): Promise<Created<T>> {
+    const id = this.push(entry, label);
+    try {
+      return this.confirmed(id, entry, await make(), opts);
+    } catch (e) {
+      if (!opts.keepOnFailure) this.release(id);
+      throw e;
+    }
+  }
+
+  /** `create` for a `make` that is synchronous (mkdir, msgget, mount). */
+  createSync<T>(entry: Entry, label: string, make: () => T, opts: CreateOptions<T> = {}): Created<T> {
+    const id = this.push(entry, label);
+    try {
+      return this.confirmed(id, entry, make(), opts);
+    } catch (e) {
+      if (!opts.keepOnFailure) this.release(id);
+      throw e;
+    }
+  }
+
+  private confirmed<T>(id: number, entry: Entry, value: T, opts: CreateOptions<T>): Created<T> {
+    this.own(id, opts.confirm ? opts.confirm(value) : entry);
+    return { id, value };
   }
 
   /** A process we started: recorded with its start time so that a reused PID is never killed. */

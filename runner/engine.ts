@@ -145,8 +145,9 @@ export class LabContext {
 
   private ownDir(name: string, mode: number): string {
     const dir = join(this.cleanup.run.dir, name);
-    this.cleanup.push({ kind: 'path', rel: name }, `${name === 'ws' ? 'workspace' : 'scratch directory'} ${dir}`);
-    return mkdirOwn(this.cleanup.run.dir, name, mode);
+    return this.cleanup.createSync({ kind: 'path', rel: name }, `${name === 'ws' ? 'workspace' : 'scratch directory'} ${dir}`, () =>
+      mkdirOwn(this.cleanup.run.dir, name, mode),
+    ).value;
   }
 
   scratch(): string {

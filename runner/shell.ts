@@ -40,13 +40,9 @@ function superOpts(target: string): string[] {
 export async function interactive(ctx: StepContext, spec: InteractiveSpec): Promise<number> {
   const shell = spec.shell ?? (existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh');
   const group = join(trackingMount(), ctx.name('shell'));
-  const groupId = ctx.cleanup.push({ kind: 'cgroup', path: group, killAll: true }, `cgroup ${group} of the shell and all it started`);
-  try {
-    mkdirSync(group);
-  } catch (e) {
-    ctx.cleanup.release(groupId);
-    throw e;
-  }
+  const { id: groupId } = ctx.cleanup.createSync({ kind: 'cgroup', path: group, killAll: true }, `cgroup ${group} of the shell and all it started`, () =>
+    mkdirSync(group),
+  );
   const waits = (spec.actions ?? []).some((a) => a.do === 'wait');
   const { child, id } = ctx.spawn(
     {

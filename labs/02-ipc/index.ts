@@ -39,15 +39,14 @@ function createHostQueue(ctx: StepContext, s: State): number {
   for (let attempt = 0; ; attempt++) {
     const key = msgKey(token, attempt);
     if (key === undefined) throw new Error(`every System V key nslab could use for run ${ctx.token} is taken by another program`);
-    const id = ctx.cleanup.push({ kind: 'msgq', key }, `message queue ${hex(key)}`);
     try {
-      const msqid = msgCreate(key);
-      ctx.cleanup.own(id, { kind: 'msgq', key, msqid });
+      const { id, value: msqid } = ctx.cleanup.createSync({ kind: 'msgq', key }, `message queue ${hex(key)}`, () => msgCreate(key), {
+        confirm: (msqid) => ({ kind: 'msgq', key, msqid }),
+      });
       s.key = key;
       s.queueCleanup = id;
       return msqid;
     } catch (e) {
-      ctx.cleanup.release(id); // never ours: nothing to remove
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       ctx.log(`key ${hex(key)} is taken by another program: trying the next one`);
     }

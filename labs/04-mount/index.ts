@@ -173,8 +173,7 @@ export const lab: Lab<State> = {
         const dir = join(ctx.scratch(), 'prop');
         mkdirSync(dir);
         const root = mountAt(mountsOf(), '/');
-        const cleanupId = ctx.cleanup.push({ kind: 'mount', rel: ctx.cleanup.rel(dir) }, `tmpfs on ${dir}`);
-        s.prop = { dir, cleanupId, rootPropagation: propagation(root) };
+        s.prop = { dir, cleanupId: 0, rootPropagation: propagation(root) };
         await shown(ctx, 'findmnt -o TARGET,SOURCE,FSTYPE,PROPAGATION /', [findmnt(), '-o', 'TARGET,SOURCE,FSTYPE,PROPAGATION', '/']);
         ctx.log(
           root && peerGroup(root) !== undefined
@@ -183,7 +182,10 @@ export const lab: Lab<State> = {
         );
         ctx.measure('rootPropagation', s.prop.rootPropagation);
 
-        mount('nslab-prop', dir, 'tmpfs', [], 'size=1m,mode=755');
+        // Journalled with everything that will be mounted below it (the leak included).
+        s.prop.cleanupId = ctx.cleanup.createSync({ kind: 'mount', rel: ctx.cleanup.rel(dir) }, `tmpfs on ${dir}`, () =>
+          mount('nslab-prop', dir, 'tmpfs', [], 'size=1m,mode=755'),
+        ).id;
         mount(null, dir, null, ['shared']);
         ctx.log(`host: mount -t tmpfs -o size=1m nslab-prop ${dir}; mount --make-shared ${dir}`);
         s.prop.hostProp = mountAt(mountsOf(), dir);

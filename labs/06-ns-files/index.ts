@@ -308,8 +308,9 @@ export const lab: Lab<State> = {
         const holder = join(ctx.scratch(), 'nslab-uts-hold');
         writeFileSync(holder, '');
         s.holder = holder;
-        s.holdId = ctx.cleanup.push({ kind: 'mount', rel: ctx.cleanup.rel(holder) }, `bind mount of the uts namespace on ${holder}`);
-        mount(`/proc/${c.pid}/ns/uts`, holder, null, ['bind']);
+        s.holdId = ctx.cleanup.createSync({ kind: 'mount', rel: ctx.cleanup.rel(holder) }, `bind mount of the uts namespace on ${holder}`, () =>
+          mount(`/proc/${c.pid}/ns/uts`, holder, null, ['bind']),
+        ).id;
         ctx.log(`mount --bind /proc/${c.pid}/ns/uts ${holder}   (done by nslab on the host)`);
         const grep = which('grep') ?? '/bin/grep';
         const mountLine = (await shown(ctx, 'grep nslab-uts-hold /proc/self/mountinfo', [grep, 'nslab-uts-hold', '/proc/self/mountinfo'])).stdout.trim();

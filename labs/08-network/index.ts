@@ -57,16 +57,12 @@ const steps: Step<State>[] = [
       s.before = hostNet();
       s.hostNetInode = nsInode('self', 'net');
       // Undone last: /run/netns and /etc/netns go back to how they were once our entries are gone.
-      ctx.cleanup.push({ kind: 'netnsDirs' }, '/run/netns and /etc/netns as before the first run that used them');
-      useNetnsDirs(ctx.cleanup.run.dir);
+      ctx.cleanup.createSync({ kind: 'netnsDirs' }, '/run/netns and /etc/netns as before the first run that used them', () => useNetnsDirs(ctx.cleanup.run.dir), {
+        keepOnFailure: true,
+      });
       for (const ns of [n.host, n.c1, n.c2]) {
-        const id = ctx.cleanup.push({ kind: 'netns', name: ns }, `network namespace ${ns}`);
-        try {
-          await must(ctx, ['ip', 'netns', 'add', ns]);
-        } catch (e) {
-          ctx.cleanup.release(id); // `ip netns add` refuses a name that exists: that one is not ours
-          throw e;
-        }
+        // `ip netns add` refuses a name that exists: such a namespace is not ours and stays.
+        await ctx.cleanup.create({ kind: 'netns', name: ns }, `network namespace ${ns}`, () => must(ctx, ['ip', 'netns', 'add', ns]));
       }
       for (const ns of [n.host, n.c1, n.c2]) await ipIn(ctx, ns, 'link', 'set', 'lo', 'up');
       const listed = await must(ctx, ['ip', 'netns', 'list']);
@@ -216,8 +212,8 @@ const steps: Step<State>[] = [
       const n = s.n!;
       for (const ns of [n.c1, n.c2]) {
         const dir = `/etc/netns/${ns}`;
-        ctx.cleanup.push({ kind: 'netnsConf', name: ns }, `resolv.conf folder ${dir}`);
-        makeNetnsConf(ns, `${RESOLV}\n`);
+        // mkdir of an existing folder fails: that one is not ours and stays.
+        ctx.cleanup.createSync({ kind: 'netnsConf', name: ns }, `resolv.conf folder ${dir}`, () => makeNetnsConf(ns, `${RESOLV}\n`));
         ctx.transcript({ command: `mkdir -p ${dir} && echo "${RESOLV}" > ${dir}/resolv.conf`, output: '', where: 'host' });
       }
       const inside = await must(ctx, ['ip', 'netns', 'exec', n.c1, 'cat', '/etc/resolv.conf']);

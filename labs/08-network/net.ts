@@ -1,7 +1,7 @@
 // Helpers for lab 08: names, the `ip` command shown to the learner, quiet JSON queries for the
 // checks, and the state of the host's own network that must not change.
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { shown, which } from '../../runner/container.js';
 import type { Requirement, StepContext } from '../../runner/model.js';
@@ -103,12 +103,17 @@ export function makeNetnsConf(name: string, resolv: string): void {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
   const dir = `/etc/netns/${name}`;
-  mkdirSync(dir, { mode: 0o755 });
-  const fd = openSync(`${dir}/resolv.conf`, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+  mkdirSync(dir, { mode: 0o755 }); // EEXIST: not ours, left alone
   try {
-    writeSync(fd, resolv);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(`${dir}/resolv.conf`, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+    try {
+      writeSync(fd, resolv);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true }); // ours, half-made
+    throw e;
   }
 }
 

@@ -313,13 +313,15 @@ async function attachLoop(ctx: StepContext, file: string): Promise<{ device: str
   for (let attempt = 0; attempt < 5; attempt++) {
     const device = (await shown(ctx, 'losetup -f', [losetup, '-f'])).stdout.trim();
     if (!/^\/dev\/loop\d+$/.test(device)) throw new Error(`losetup -f printed ${JSON.stringify(device)}`);
-    const id = ctx.cleanup.push({ kind: 'loop', device, rel: ctx.cleanup.rel(file) }, `loop device ${device} (${file})`);
-    const r = await shown(ctx, `losetup ${device} ${file}`, [losetup, device, file]);
-    if (r.code === 0) {
-      ctx.cleanup.own(id, { kind: 'loop', device, rel: ctx.cleanup.rel(file) });
+    try {
+      const { id } = await ctx.cleanup.create({ kind: 'loop', device, rel: ctx.cleanup.rel(file) }, `loop device ${device} (${file})`, async () => {
+        const r = await shown(ctx, `losetup ${device} ${file}`, [losetup, device, file]);
+        if (r.code !== 0) throw new Error(`losetup ${device}: ${r.stderr.trim()}`);
+      });
       return { device, id };
+    } catch {
+      // taken by someone else meanwhile: try the next free one
     }
-    ctx.cleanup.release(id); // taken by someone else meanwhile: try the next free one
   }
   throw new Error('no loop device could be attached');
 }

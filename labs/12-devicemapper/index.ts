@@ -96,7 +96,7 @@ interface State {
   teardown?: { dm: string[]; loops: string[]; mounts: string[] };
 }
 
-/** Journal an object before it is made; the id is kept to release it after a shown teardown. */
+/** Journal a state change before it is made (a suspend); the id is kept to release it once undone by hand. */
 function record(ctx: StepContext, s: State, key: string, entry: Entry, label: string): void {
   s.ids[key] = ctx.cleanup.push(entry, label);
 }
@@ -116,28 +116,31 @@ async function attachLoop(ctx: StepContext, s: State, key: string, file: string)
   for (let attempt = 0; attempt < 5; attempt++) {
     const device = (await cmd(ctx, 'losetup -f', ['losetup', '-f'])).stdout.trim();
     if (!/^\/dev\/loop\d+$/.test(device)) throw new Error(`losetup -f printed ${JSON.stringify(device)}`);
-    record(ctx, s, key, { kind: 'loop', device, rel: ctx.cleanup.rel(file) }, `loop device ${device} (${file})`);
     try {
-      await cmd(ctx, `losetup ${device} ${file}`, ['losetup', device, file]);
-      ctx.cleanup.own(s.ids[key]!, { kind: 'loop', device, rel: ctx.cleanup.rel(file) });
+      const { id } = await ctx.cleanup.create({ kind: 'loop', device, rel: ctx.cleanup.rel(file) }, `loop device ${device} (${file})`, () =>
+        cmd(ctx, `losetup ${device} ${file}`, ['losetup', device, file]),
+      );
+      s.ids[key] = id;
       return device;
     } catch {
-      ctx.cleanup.release(s.ids[key]!); // taken by someone else meanwhile: try the next free one
+      // taken by someone else meanwhile: try the next free one
     }
   }
   throw new Error('no loop device could be attached');
 }
 
 async function createDm(ctx: StepContext, s: State, name: string, table: string): Promise<void> {
-  record(ctx, s, name, { kind: 'dm', name }, `device-mapper device ${name}`);
-  await cmd(ctx, `dmsetup create ${name} --table "${table}"`, dmsetup('create', name, '--table', table));
-  ctx.cleanup.own(s.ids[name]!, { kind: 'dm', name });
+  // dmsetup may fail after the device exists; the name carries our token, so it is kept to remove.
+  const { id } = await ctx.cleanup.create({ kind: 'dm', name }, `device-mapper device ${name}`, () => cmd(ctx, `dmsetup create ${name} --table "${table}"`, dmsetup('create', name, '--table', table)), {
+    keepOnFailure: true,
+  });
+  s.ids[name] = id;
 }
 
 async function mountAt(ctx: StepContext, s: State, name: string, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  record(ctx, s, `mount:${name}`, { kind: 'mount', rel: ctx.cleanup.rel(dir) }, `mount of ${name} on ${dir}`);
-  await cmd(ctx, `mount ${mapper(name)} ${dir}`, ['mount', mapper(name), dir]);
+  const { id } = await ctx.cleanup.create({ kind: 'mount', rel: ctx.cleanup.rel(dir) }, `mount of ${name} on ${dir}`, () => cmd(ctx, `mount ${mapper(name)} ${dir}`, ['mount', mapper(name), dir]));
+  s.ids[`mount:${name}`] = id;
 }
 
 /**
