@@ -83,6 +83,25 @@ describe('cleanup stack and journal', function () {
     }
   });
 
+  it('creates and records in one call, and drops the entry when the object was never ours', async function () {
+    const stack = new CleanupStack(claimRun('unit'));
+    // A directory that exists already is someone else's: the entry goes, the directory stays
+    mkdirSync(join(stack.run.dir, 'taken'));
+    expect(() => stack.createSync({ kind: 'path', rel: 'taken' }, 'taken', () => mkdirSync(join(stack.run.dir, 'taken')))).to.throw(/EEXIST/);
+    expect(stack.size).to.equal(0);
+    // A made one is confirmed ("own") with what proves it
+    const made = await stack.create({ kind: 'path', rel: 'made' }, 'made', async () => mkdirSync(join(stack.run.dir, 'made')));
+    const lines = readFileSync(stack.file, 'utf8').trim().split('\n').map((l) => parseLine(l));
+    expect(lines.map((l) => l.at)).to.deep.equal(['intend', 'done', 'intend', 'own']);
+    // keepOnFailure: a tool that failed half-way leaves an entry to undo
+    await stack.create({ kind: 'path', rel: 'half' }, 'half', () => Promise.reject(new Error('half-way')), { keepOnFailure: true }).catch(() => undefined);
+    expect(stack.size).to.equal(2);
+    const r = stack.unwind();
+    stack.close();
+    expect(r.removed).to.deep.equal(['half', 'made']);
+    expect(made.id).to.be.a('number');
+  });
+
   it('refuses to create anything once it has unwound (an interrupted step keeps running)', function () {
     const stack = new CleanupStack(claimRun('unit'));
     stack.unwind();
