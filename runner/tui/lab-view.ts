@@ -2,6 +2,7 @@
 // into screen state. Finished steps are handed to `addRecord` (they go into Ink's <Static>);
 // the running step's live output stays here and re-renders.
 import { useCallback, useRef, useState } from 'react';
+import { waitingLine } from '../report/human.js';
 import { LabSession } from '../engine.js';
 import type { Lab, LabResult, Lang, RunListener, StepResult, Transcript } from '../model.js';
 import { labHeader, liveLines, stepRecord, stepTitle, WORDS, cardLines, type Line } from './format.js';
@@ -96,6 +97,9 @@ export function useLabRun(o: LabViewOptions): LabControls {
         });
         break;
       }
+      case 'waiting':
+        addRecord([{ text: `  ${waitingLine(ev, lang())}`, tone: 'warn' }]);
+        break;
       case 'cleanup':
         if (ev.line.startsWith('could not')) {
           cleanupErrors.current++;

@@ -233,6 +233,20 @@ describe('the guided tour (TUI)', function () {
     await untilText(r, /01-fake .*⊘ skipped here/);
   });
 
+  it('says whom a lab waits for while another run holds its resource, then runs it', async function () {
+    // Given another run holding the resource the lab needs alone
+    const { ResourceLock } = await import('../../runner/owner.js');
+    const held = await ResourceLock.acquire('unit-tui', '09-cgroups', new AbortController().signal, () => undefined);
+    const r = tour([{ ...fakeLab(), exclusive: ['unit-tui'] }], { initialLab: '01-fake' });
+    await untilText(r, 'Six questions');
+    // When the lab is started
+    r.stdin.write('a');
+    // Then the tour says for whom it waits, and runs the lab once the resource is free
+    await untilText(r, `01-fake: waiting for 09-cgroups run ${process.pid} to finish (resource: unit-tui)`);
+    held.release();
+    await untilText(r, '01-fake passed: 2/2 checks');
+  });
+
   it('cleans up on Ctrl-C in the middle of a step before it exits', async function () {
     // Given a step that made a scratch directory and keeps running
     let code: number | undefined;
