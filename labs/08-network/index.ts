@@ -7,16 +7,15 @@ import { basics, namespaces, tool } from '../../runner/requirements.js';
 import { interactive } from '../../runner/shell.js';
 import type { Lab, Step, StepContext } from '../../runner/model.js';
 import {
-  BRIDGE, BRIDGE_IP, ETH1_HOST_IP, ETH1_IP, ETH1_NET, NET,
+  BRIDGE_SHOWN, BRIDGE_IP, ETH1_HOST_IP, ETH1_IP, ETH1_NET, NET,
   addrs, hostNet, makeNetnsConf, ipIn, kernelNet, links, lossless, must, names, parsePing, query, routes,
   type HostNet, type Link, type Names, type Ping, type Route,
 } from './net.js';
 
 const CONTAINERS = [
-  { key: 'c1', ip: '192.168.10.11', veth: 'nslab-v1' },
-  { key: 'c2', ip: '192.168.10.12', veth: 'nslab-v2' },
+  { key: 'c1', ip: '192.168.10.11', veth: 'v1' },
+  { key: 'c2', ip: '192.168.10.12', veth: 'v2' },
 ] as const;
-const ETH1_VETH = 'nslab-v3';
 const RESOLV = 'nameserver 8.8.8.8';
 const PING = ['ping', '-c', '3', '-i', '0.2', '-W', '1'];
 
@@ -92,20 +91,21 @@ const steps: Step<State>[] = [
       zh: 'Linux 网桥就是一个软件交换机:它学习每个 MAC 地址在哪个端口后面,并在端口之间转发帧。给网桥本身配置地址,它就成了这个网段的网关,就像 docker0。原文用的 brctl 与 ifconfig(bridge-utils、net-tools)都已被 iproute2 的 ip 取代;这个交换机没有环路,所以关闭 STP。',
     },
     article: `brctl addbr lxcbr0; brctl stp lxcbr0 off; ifconfig lxcbr0 ${BRIDGE_IP}/24 up`,
-    modern: `ip -n nslab-<token>-host link add ${BRIDGE} type bridge stp_state 0; ip -n nslab-<token>-host addr add ${BRIDGE_IP}/24 dev ${BRIDGE}; ip -n nslab-<token>-host link set ${BRIDGE} up`,
+    modern: `ip -n nslab-<token>-host link add ${BRIDGE_SHOWN} type bridge stp_state 0; ip -n nslab-<token>-host addr add ${BRIDGE_IP}/24 dev ${BRIDGE_SHOWN}; ip -n nslab-<token>-host link set ${BRIDGE_SHOWN} up`,
     async run(ctx, s) {
       const h = s.n!.host;
-      await ipIn(ctx, h, 'link', 'add', BRIDGE, 'type', 'bridge', 'stp_state', '0');
-      await ipIn(ctx, h, 'addr', 'add', `${BRIDGE_IP}/24`, 'dev', BRIDGE);
-      await ipIn(ctx, h, 'link', 'set', BRIDGE, 'up');
-      await ipIn(ctx, h, 'addr', 'show', 'dev', BRIDGE);
-      const link = { ...query<Link[]>(h, ['-d', 'link', 'show', 'dev', BRIDGE])[0]!, addr_info: addrs(h, BRIDGE)?.addr_info ?? [] };
-      s.bridge = { link, inMachine: links().some((l) => l.ifname === BRIDGE) };
+      const br = s.n!.bridge;
+      await ipIn(ctx, h, 'link', 'add', br, 'type', 'bridge', 'stp_state', '0');
+      await ipIn(ctx, h, 'addr', 'add', `${BRIDGE_IP}/24`, 'dev', br);
+      await ipIn(ctx, h, 'link', 'set', br, 'up');
+      await ipIn(ctx, h, 'addr', 'show', 'dev', br);
+      const link = { ...query<Link[]>(h, ['-d', 'link', 'show', 'dev', br])[0]!, addr_info: addrs(h, br)?.addr_info ?? [] };
+      s.bridge = { link, inMachine: links().some((l) => l.ifname === br) };
     },
     checks: [
       {
         id: 'bridge-up',
-        description: `The bridge ${BRIDGE} is up in the lab's "host" namespace with ${BRIDGE_IP}/24 and STP off.`,
+        description: `The bridge ${BRIDGE_SHOWN} is up in the lab's "host" namespace with ${BRIDGE_IP}/24 and STP off.`,
         evaluate: (s) => {
           const l = s.bridge!.link;
           const stp = l.linkinfo?.info_data?.stp_state;
@@ -120,8 +120,8 @@ const steps: Step<State>[] = [
         id: 'bridge-not-on-machine',
         description: "The machine's own network namespace has no such bridge.",
         evaluate: (s) => ({
-          observed: s.bridge!.inMachine ? `${BRIDGE} present on the machine` : `no ${BRIDGE} on the machine`,
-          expected: `no ${BRIDGE} on the machine`,
+          observed: s.bridge!.inMachine ? `${s.n!.bridge} present on the machine` : `no ${s.n!.bridge} on the machine`,
+          expected: `no ${s.n!.bridge} on the machine`,
           pass: !s.bridge!.inMachine,
         }),
       },
@@ -135,18 +135,18 @@ const steps: Step<State>[] = [
       zh: 'veth 对就像一根网线的两头:从一头发进去的帧从另一头出来。一头被移进容器的 namespace 并改名为 eth0(在宿主机上会冲突的名字在那里可以用),另一头插到网桥上。配上地址和经由网桥的默认路由,容器就有了网络。第二个容器同样配置,地址加一。',
     },
     article: 'ip link add veth-ns1 type veth peer name lxcbr0.1; ip link set veth-ns1 netns ns1; ip netns exec ns1 ip link set dev veth-ns1 name eth0; ip netns exec ns1 ifconfig eth0 192.168.10.11/24 up; brctl addif lxcbr0 lxcbr0.1; ip netns exec ns1 ip route add default via 192.168.10.1',
-    modern: `ip -n nslab-<token>-host link add nslab-v1c type veth peer name nslab-v1h; ip -n nslab-<token>-host link set nslab-v1c netns nslab-<token>-c1; ip -n nslab-<token>-c1 link set dev nslab-v1c name eth0; ip -n nslab-<token>-c1 addr add 192.168.10.11/24 dev eth0; ip -n nslab-<token>-c1 link set eth0 up; ip -n nslab-<token>-host link set nslab-v1h master ${BRIDGE} up; ip -n nslab-<token>-c1 route add default via ${BRIDGE_IP}`,
+    modern: `ip -n nslab-<token>-host link add nslab-<token>-v1c type veth peer name nslab-<token>-v1h; ip -n nslab-<token>-host link set nslab-<token>-v1c netns nslab-<token>-c1; ip -n nslab-<token>-c1 link set dev nslab-<token>-v1c name eth0; ip -n nslab-<token>-c1 addr add 192.168.10.11/24 dev eth0; ip -n nslab-<token>-c1 link set eth0 up; ip -n nslab-<token>-host link set nslab-<token>-v1h master ${BRIDGE_SHOWN} up; ip -n nslab-<token>-c1 route add default via ${BRIDGE_IP}`,
     async run(ctx, s) {
       const n = s.n!;
       // The links live in lab namespaces from their first moment: deleting the namespaces removes them.
       for (const c of CONTAINERS) {
         const ns = n[c.key];
-        await ipIn(ctx, n.host, 'link', 'add', `${c.veth}c`, 'type', 'veth', 'peer', 'name', `${c.veth}h`);
-        await ipIn(ctx, n.host, 'link', 'set', `${c.veth}c`, 'netns', ns);
-        await ipIn(ctx, ns, 'link', 'set', 'dev', `${c.veth}c`, 'name', 'eth0');
+        await ipIn(ctx, n.host, 'link', 'add', `${n[c.veth]}c`, 'type', 'veth', 'peer', 'name', `${n[c.veth]}h`);
+        await ipIn(ctx, n.host, 'link', 'set', `${n[c.veth]}c`, 'netns', ns);
+        await ipIn(ctx, ns, 'link', 'set', 'dev', `${n[c.veth]}c`, 'name', 'eth0');
         await ipIn(ctx, ns, 'addr', 'add', `${c.ip}/24`, 'dev', 'eth0');
         await ipIn(ctx, ns, 'link', 'set', 'eth0', 'up');
-        await ipIn(ctx, n.host, 'link', 'set', `${c.veth}h`, 'master', BRIDGE, 'up');
+        await ipIn(ctx, n.host, 'link', 'set', `${n[c.veth]}h`, 'master', n.bridge, 'up');
         await ipIn(ctx, ns, 'route', 'add', 'default', 'via', BRIDGE_IP);
       }
       await ipIn(ctx, n.c1, 'addr', 'show', 'dev', 'eth0');
@@ -158,7 +158,7 @@ const steps: Step<State>[] = [
         c2: eth0(n.c2),
         machineMacs: links().map((l) => l.address ?? ''),
         labHostMacs: links(n.host).map((l) => l.address ?? ''),
-        ports: CONTAINERS.map((c) => links(n.host).find((l) => l.ifname === `${c.veth}h`)!).filter(Boolean),
+        ports: CONTAINERS.map((c) => links(n.host).find((l) => l.ifname === `${n[c.veth]}h`)!).filter(Boolean),
       };
     },
     checks: [
@@ -190,11 +190,11 @@ const steps: Step<State>[] = [
       },
       {
         id: 'peers-on-bridge',
-        description: `The host end of every pair is a port of ${BRIDGE}.`,
+        description: `The host end of every pair is a port of ${BRIDGE_SHOWN}.`,
         evaluate: (s) => ({
           observed: s.eth0!.ports.map((p) => `${p.ifname} master ${p.master ?? 'none'}`).join(', ') || 'no ports',
-          expected: CONTAINERS.map((c) => `${c.veth}h master ${BRIDGE}`).join(', '),
-          pass: s.eth0!.ports.length === CONTAINERS.length && s.eth0!.ports.every((p) => p.master === BRIDGE),
+          expected: CONTAINERS.map((c) => `${s.n![c.veth]}h master ${s.n!.bridge}`).join(', '),
+          pass: s.eth0!.ports.length === CONTAINERS.length && s.eth0!.ports.every((p) => p.master === s.n!.bridge),
         }),
       },
     ],
@@ -248,8 +248,8 @@ const steps: Step<State>[] = [
       };
       const bridge = await ping(BRIDGE_IP);
       const c2 = await ping(CONTAINERS[1].ip);
-      await must(ctx, ['bridge', '-n', n.host, 'fdb', 'show', 'br', BRIDGE, 'dynamic']);
-      s.ping = { bridge, c2, fdb: query<{ mac: string; ifname: string }[]>(n.host, ['fdb', 'show', 'br', BRIDGE], 'bridge') };
+      await must(ctx, ['bridge', '-n', n.host, 'fdb', 'show', 'br', n.bridge, 'dynamic']);
+      s.ping = { bridge, c2, fdb: query<{ mac: string; ifname: string }[]>(n.host, ['fdb', 'show', 'br', n.bridge], 'bridge') };
     },
     checks: [
       {
@@ -266,7 +266,7 @@ const steps: Step<State>[] = [
         id: 'through-bridge',
         description: "The bridge learned each container's eth0 MAC address behind that container's port.",
         evaluate: (s) => {
-          const want = CONTAINERS.map((c) => ({ mac: s.eth0![c.key].link.address, port: `${c.veth}h` }));
+          const want = CONTAINERS.map((c) => ({ mac: s.eth0![c.key].link.address, port: `${s.n![c.veth]}h` }));
           const found = want.map((w) => s.ping!.fdb.some((f) => f.mac === w.mac && f.ifname === w.port));
           return {
             observed: want.map((w, i) => `${w.mac} ${found[i] ? `on ${w.port}` : 'not learned'}`).join(', '),
@@ -285,7 +285,7 @@ const steps: Step<State>[] = [
       zh: '网络设备随时都可以移进一个 namespace,哪怕其中的进程已经在运行:原文按 PID 把 peerB 移进容器。这里一个容器进程在 c1 中运行,一个新的 veth 端按 PID 移给它,改名为 eth1,配上 192.168.20.11/24;另一端留在实验的宿主机 namespace 里,地址 192.168.20.1。它的包计数器证明 ping 确实走了 eth1。',
     },
     article: 'ip link add peerA type veth peer name peerB; brctl addif docker0 peerA; ip link set peerA up; ip link set peerB netns ${container-pid}',
-    modern: `ip -n nslab-<token>-host link add ${ETH1_VETH}c type veth peer name ${ETH1_VETH}h; ip -n nslab-<token>-host link set ${ETH1_VETH}c netns <PID>; ip -n nslab-<token>-c1 link set dev ${ETH1_VETH}c name eth1`,
+    modern: `ip -n nslab-<token>-host link add nslab-<token>-v3c type veth peer name nslab-<token>-v3h; ip -n nslab-<token>-host link set nslab-<token>-v3c netns <PID>; ip -n nslab-<token>-c1 link set dev nslab-<token>-v3c name eth1`,
     async run(ctx, s) {
       const n = s.n!;
       const c = await Container.start(ctx, {
@@ -295,11 +295,11 @@ const steps: Step<State>[] = [
       });
       try {
         const inNet = [{ do: 'setns' as const, path: `/proc/${c.pid}/ns/net`, ns: 'net' as const }];
-        await ipIn(ctx, n.host, 'link', 'add', `${ETH1_VETH}c`, 'type', 'veth', 'peer', 'name', `${ETH1_VETH}h`);
-        await ipIn(ctx, n.host, 'addr', 'add', `${ETH1_HOST_IP}/24`, 'dev', `${ETH1_VETH}h`);
-        await ipIn(ctx, n.host, 'link', 'set', `${ETH1_VETH}h`, 'up');
-        await ipIn(ctx, n.host, 'link', 'set', `${ETH1_VETH}c`, 'netns', String(c.pid));
-        await ipIn(ctx, n.c1, 'link', 'set', 'dev', `${ETH1_VETH}c`, 'name', 'eth1');
+        await ipIn(ctx, n.host, 'link', 'add', `${n.v3}c`, 'type', 'veth', 'peer', 'name', `${n.v3}h`);
+        await ipIn(ctx, n.host, 'addr', 'add', `${ETH1_HOST_IP}/24`, 'dev', `${n.v3}h`);
+        await ipIn(ctx, n.host, 'link', 'set', `${n.v3}h`, 'up');
+        await ipIn(ctx, n.host, 'link', 'set', `${n.v3}c`, 'netns', String(c.pid));
+        await ipIn(ctx, n.c1, 'link', 'set', 'dev', `${n.v3}c`, 'name', 'eth1');
         await ipIn(ctx, n.c1, 'addr', 'add', `${ETH1_IP}/24`, 'dev', 'eth1');
         await ipIn(ctx, n.c1, 'link', 'set', 'eth1', 'up');
         const ipBin = which('ip') ?? '/sbin/ip';

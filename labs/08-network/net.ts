@@ -11,13 +11,19 @@ export interface Names {
   readonly host: string;
   readonly c1: string;
   readonly c2: string;
+  /** The bridge and the veth pairs (VETH + c / h): links live only in lab namespaces, but carry the token too (IFNAMSIZ: 14 of 15 bytes). */
+  readonly bridge: string;
+  readonly v1: string;
+  readonly v2: string;
+  readonly v3: string;
 }
 
 export function names(ctx: Pick<StepContext, 'name'>): Names {
-  return { host: ctx.name('host'), c1: ctx.name('c1'), c2: ctx.name('c2') };
+  return { host: ctx.name('host'), c1: ctx.name('c1'), c2: ctx.name('c2'), bridge: ctx.name('br0'), v1: ctx.name('v1'), v2: ctx.name('v2'), v3: ctx.name('v3') };
 }
 
-export const BRIDGE = 'nslab-br0';
+/** How the bridge is named in the lab's static texts (its real name carries the run's token). */
+export const BRIDGE_SHOWN = 'nslab-<token>-br0';
 export const BRIDGE_IP = '192.168.10.1';
 export const NET = '192.168.10.0/24';
 export const ETH1_NET = '192.168.20.0/24';

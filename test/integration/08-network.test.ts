@@ -43,7 +43,7 @@ describe('lab 08-network (integration)', function () {
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.contain('给运行中的容器再加一块网卡 eth1');
     expect(r.stdout).to.contain('brctl addbr lxcbr0; brctl stp lxcbr0 off; ifconfig lxcbr0 192.168.10.1/24 up');
-    expect(r.stdout).to.match(/\$ ip -n nslab-[0-9a-f]{4}-host link add nslab-br0 type bridge stp_state 0/);
+    expect(r.stdout).to.match(/\$ ip -n nslab-[0-9a-f]{4}-host link add nslab-[0-9a-f]{4}-br0 type bridge stp_state 0/);
     expect(r.stdout).to.match(/\$ ip netns exec nslab-[0-9a-f]{4}-c1 cat \/etc\/resolv.conf\s+\[host\]\n\s+nameserver 8\.8\.8\.8/);
     // Every ping targets a lab address only
     const targets = [...r.stdout.matchAll(/\$ .*ping [^\n]* (\d+\.\d+\.\d+\.\d+)\s/g)].map((m) => m[1]);
@@ -52,7 +52,7 @@ describe('lab 08-network (integration)', function () {
   });
 
   it('cleans up when interrupted with SIGINT in the middle', async function () {
-    await expectCleanInterrupt(LAB, /ip -n nslab-[0-9a-f]{4}-c1 link set dev nslab-v1c name eth0/);
+    await expectCleanInterrupt(LAB, /ip -n nslab-[0-9a-f]{4}-c1 link set dev nslab-[0-9a-f]{4}-v1c name eth0/);
   });
 
   it("opens a shell inside container 1's network and removes everything on exit", async function () {
