@@ -3,7 +3,7 @@
 // journal lost, stray processes in a shell, a fake root and a read-only run directory.
 import { expect } from 'chai';
 import { spawn, execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rootOnly } from '../00.setup.js';
 import { cli, eventually, hostSnapshot, nslab, notPassed, verifyJson, type HostSnapshot } from '../helpers.js';
@@ -90,6 +90,51 @@ describe('ownership: nslab touches only what it made (integration)', function ()
       expect(readFileSync('/proc/sysvipc/msg', 'utf8')).to.match(new RegExp(`^\\s*${key}\\s`, 'm'));
     } finally {
       execFileSync('ipcrm', ['-Q', `0x${key.toString(16)}`]);
+    }
+  });
+
+  it("02 leaves a queue that holds its key to its owner and takes the next key", async function () {
+    // Given a run whose token is known, and nobody's queue on the key that token would use
+    const { LabContext } = await import('../../runner/engine.js');
+    const { lab } = await import('../../labs/02-ipc/index.js');
+    const ctx = new LabContext(lab, 'en', new AbortController().signal, () => undefined);
+    const taken = (0x6e730000 | parseInt(ctx.token, 16)) >>> 0;
+    execFileSync('setpriv', ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', probePath(), '--msgget', String(taken)]);
+    try {
+      // When the lab's first step makes its host queue
+      const state = lab.init();
+      await lab.steps[0]!.run(ctx.forStep(lab.steps[0]!, { transcripts: [], measurements: {} }), state);
+      const r = ctx.finish();
+      // Then it took the next key, removed only its own queue, and nobody's is intact
+      expect(state.key >>> 16).to.equal(0x6e72);
+      expect(r.errors).to.deep.equal([]);
+      const msg = readFileSync('/proc/sysvipc/msg', 'utf8');
+      expect(msg).to.match(new RegExp(`^\\s*${taken}\\s`, 'm'));
+      expect(msg).to.not.match(new RegExp(`^\\s*${state.key}\\s`, 'm'));
+    } finally {
+      execFileSync('ipcrm', ['-Q', `0x${taken.toString(16)}`]);
+    }
+  });
+
+  it('a cgroup that exists under the name a run wants is never removed by it', async function () {
+    const { LabContext } = await import('../../runner/engine.js');
+    const { lab } = await import('../../labs/09-cgroups/index.js');
+    const { Cgroup, CgroupHost } = await import('../../runner/cgroup.js');
+    const ctx = new LabContext(lab, 'en', new AbortController().signal, () => undefined);
+    const host = CgroupHost.discover();
+    const place = host.place('cpu');
+    if (!place) this.skip();
+    // Given a group already there under the name this run would make
+    const foreign = join(place!.mount, `nslab-${ctx.token}-cpu`);
+    mkdirSync(foreign);
+    try {
+      // When the run tries to make it, and then unwinds
+      expect(() => Cgroup.create(ctx.forStep(lab.steps[0]!, { transcripts: [], measurements: {} }), host, 'cpu', ['cpu'])).to.throw(/exists already and is not this run's/);
+      expect(ctx.finish().errors).to.deep.equal([]);
+      // Then the group is still there
+      expect(existsSync(foreign)).to.equal(true);
+    } finally {
+      if (existsSync(foreign)) rmdirSync(foreign);
     }
   });
 
