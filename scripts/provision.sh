@@ -27,7 +27,7 @@ PACKAGES=(
   build-essential libc6-dev cmake python3      # addon + static probe
   iproute2 iputils-ping util-linux procps psmisc # ip, ping, unshare/nsenter/mount, ps, fuser
   e2fsprogs dmsetup kmod                        # mkfs.ext4, device-mapper, modprobe
-  tmux                                          # TUI test
+  tmux strace                                   # TUI test; the addon test that makes waitpid fail
   qemu-system-x86 busybox-static                # VM runner
 )
 

@@ -37,7 +37,7 @@ const ROOT = findRepoRoot();
 const PROVISION = join(ROOT, 'scripts', 'provision.sh');
 const PACKAGES = [
   'build-essential', 'libc6-dev', 'cmake', 'python3', 'iproute2', 'iputils-ping', 'util-linux', 'procps', 'psmisc',
-  'e2fsprogs', 'dmsetup', 'kmod', 'tmux', 'qemu-system-x86', 'busybox-static',
+  'e2fsprogs', 'dmsetup', 'kmod', 'tmux', 'strace', 'qemu-system-x86', 'busybox-static',
 ];
 
 interface Run {
