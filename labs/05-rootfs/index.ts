@@ -22,6 +22,8 @@ interface View {
   readonly dev: string[];
   readonly volumeText: string | null;
   readonly tmpInside: string;
+  /** The file written in the container's /tmp: named with the run's token, so nobody can plant it on the host beforehand. */
+  readonly tmpFile: string;
   readonly tmpOnHost: string[];
   /** Mount points under the lab's scratch directory in the host's own table, while the container ran. */
   readonly hostMountsDuring: string[];
@@ -47,7 +49,6 @@ interface State {
 
 const VOLUME_FILE = 'nslab-from-container.txt';
 const VOLUME_TEXT = 'written in the container';
-const TMP_FILE = 'nslab-container-tmp.txt';
 const MARKER = 'nslab-host-only.txt';
 
 const requirements = [
@@ -84,9 +85,10 @@ async function inspect(ctx: StepContext, img: Image, c: Container, enter: readon
   const volumeFile = join(img.volume, VOLUME_FILE);
   await shown(ctx, `cat ${volumeFile}`, ['/bin/cat', volumeFile], { where: 'host' });
   const volumeText = existsSync(volumeFile) ? readFileSync(volumeFile, 'utf8').trim() : null;
-  const tmpInside = (await run(`echo secret > /tmp/${TMP_FILE}; ls /tmp`, ['/bin/sh', '-c', `echo secret > /tmp/${TMP_FILE}; ls /tmp`])).stdout.trim();
+  const tmpFile = ctx.name('container-tmp.txt');
+  const tmpInside = (await run(`echo secret > /tmp/${tmpFile}; ls /tmp`, ['/bin/sh', '-c', `echo secret > /tmp/${tmpFile}; ls /tmp`])).stdout.trim();
   await shown(ctx, `ls -a ${join(img.root, 'tmp')}`, ['/bin/ls', '-a', join(img.root, 'tmp')], { where: 'host' });
-  const tmpOnHost = [join(img.root, 'tmp', TMP_FILE), join('/tmp', TMP_FILE)].filter((p) => existsSync(p));
+  const tmpOnHost = [join(img.root, 'tmp', tmpFile), join('/tmp', tmpFile)].filter((p) => existsSync(p));
   // A process that only joins the mount namespace (no chroot) lands at the namespace's root.
   const joined = await c.exec([joinProbe]);
   const line = joined.stdout.split('\n').find((l) => l.startsWith('{"probe":1'));
@@ -102,6 +104,7 @@ async function inspect(ctx: StepContext, img: Image, c: Container, enter: readon
     dev,
     volumeText,
     tmpInside,
+    tmpFile,
     tmpOnHost,
     hostMountsDuring: mountsUnder(img.scratch),
     hostMountsInNs: [...new Set(inNs.filter((t) => !expected.has(t) && host.has(t)))],
@@ -185,8 +188,8 @@ function viewChecks(key: 'chroot' | 'pivot'): Check<State>[] {
       description: "A file in the container's /tmp exists inside and nowhere on the host (neither the image's tmp folder nor /tmp).",
       evaluate: (s) => ({
         observed: `inside: ls /tmp -> ${v(s).tmpInside || '(empty)'}; on the host: ${v(s).tmpOnHost.join(', ') || 'not found'}`,
-        expected: `${TMP_FILE} inside; not found on the host`,
-        pass: v(s).tmpInside.split(/\s+/).includes(TMP_FILE) && v(s).tmpOnHost.length === 0,
+        expected: `${v(s).tmpFile} inside; not found on the host`,
+        pass: v(s).tmpInside.split(/\s+/).includes(v(s).tmpFile) && v(s).tmpOnHost.length === 0,
       }),
     },
     {
