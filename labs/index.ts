@@ -1,7 +1,7 @@
 // The ordered registry of every lab of the catalogue (../shared/LABS.md). A lab that is not
 // built yet would be listed as a PlannedLab ({ id, title, planned: true }) and never reported
 // as passing.
-import type { Lab, PlannedLab } from '../runner/model.js';
+import type { Lab, PlannedLab } from '../runner/kit/index.js';
 import { lab as uts } from './01-uts/index.js';
 import { lab as ipc } from './02-ipc/index.js';
 import { lab as pid } from './03-pid/index.js';

@@ -1,5 +1,5 @@
 // Loaded by mocha before every test file (.mocharc.json "require"). Gates that skip say why.
-import { isRoot } from '../runner/requirements.js';
+import { isRoot } from '../runner/kit/requirements.js';
 import { addonStatus } from '../addon/index.js';
 
 /** Skip the calling test (or suite, from a before hook) unless running as root. */

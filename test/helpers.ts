@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Report } from '../runner/model.js';
-import { listDir, tryRead as readText } from '../runner/proc.js';
+import type { Report } from '../runner/core/model.js';
+import { listDir, tryRead as readText } from '../runner/core/proc.js';
 
 export const repoRoot = (() => {
   let dir = dirname(fileURLToPath(import.meta.url));

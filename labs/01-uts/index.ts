@@ -1,10 +1,7 @@
 // 01-uts: the UTS namespace gives a container its own hostname.
 import { hostname as osHostname } from 'node:os';
 import { nsInode } from '../../addon/index.js';
-import { Container, probeOnce, shown, which, type ProbeReport } from '../../runner/container.js';
-import { basics, namespaces } from '../../runner/requirements.js';
-import { interactive } from '../../runner/shell.js';
-import type { Lab } from '../../runner/model.js';
+import { Container, probeOnce, shown, which, type ProbeReport, basics, namespaces, interactive, type Lab } from '../../runner/kit/index.js';
 
 interface State {
   hostBefore?: string;

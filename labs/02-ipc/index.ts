@@ -1,12 +1,7 @@
 // 02-ipc: the IPC namespace gives a container its own System V queues, semaphores and
 // shared memory: keys are global only within one namespace.
 import { msgCreate, nsInode } from '../../addon/index.js';
-import { Container, probeOnce, shown, which, type ProbeReport } from '../../runner/container.js';
-import { basics, namespaces, tool } from '../../runner/requirements.js';
-import { interactive } from '../../runner/shell.js';
-import type { Lab, StepContext } from '../../runner/model.js';
-import { msgKey } from '../../runner/undo.js';
-import { holdersOf, msgQueues } from '../../runner/proc.js';
+import { Container, probeOnce, shown, which, type ProbeReport, basics, namespaces, tool, interactive, type Lab, type StepContext, msgKey, holdersOf, msgQueues } from '../../runner/kit/index.js';
 
 interface State {
   /** Our host queue's key: the bytes "ns" and our run's token (see runner/undo.ts msgKey). */

@@ -1,13 +1,8 @@
 // 03-pid: the PID namespace gives a container its own process numbers, starting at 1, and
 // makes its first process the init of that little world.
 import { nsInode } from '../../addon/index.js';
-import { Container, shown, which, type ProbeReport } from '../../runner/container.js';
-import { startTime } from '../../runner/paths.js';
-import { basics, namespaces, tool } from '../../runner/requirements.js';
-import { interactive } from '../../runner/shell.js';
-import type { Lab, StepContext } from '../../runner/model.js';
+import { Container, shown, which, type ProbeReport, startTime, basics, namespaces, tool, interactive, type Lab, type StepContext, processesIn, statusField } from '../../runner/kit/index.js';
 import type { RunResult } from '../../addon/index.js';
-import { processesIn, statusField } from '../../runner/proc.js';
 
 interface OrphanEvent {
   readonly pid: number;

@@ -3,11 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { mount, umount, type SetupAction } from '../../addon/index.js';
-import { Container, shown, which, type ProbeReport } from '../../runner/container.js';
-import { basics, filesystem, namespaces, tool } from '../../runner/requirements.js';
-import { interactive } from '../../runner/shell.js';
-import type { Lab, StepContext } from '../../runner/model.js';
-import { hostMountinfoOf, mountAt, mountsOf, peerGroup, propagation, type MountLine } from '../../runner/proc.js';
+import { Container, shown, which, type ProbeReport, basics, filesystem, namespaces, tool, interactive, type Lab, type StepContext, hostMountinfoOf, mountAt, mountsOf, peerGroup, propagation, type MountLine } from '../../runner/kit/index.js';
 
 interface State {
   fresh?: {

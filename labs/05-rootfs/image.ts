@@ -4,8 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { probePath } from '../../addon/index.js';
-import { shown, which } from '../../runner/container.js';
-import type { StepContext } from '../../runner/model.js';
+import { shown, which, type StepContext } from '../../runner/kit/index.js';
 import { parseLdd, resolveLibraries, type Resolved } from './elf.js';
 
 /** The article's directory list (`ls ~/rootfs`). */

@@ -4,11 +4,7 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { probePath, type SetupAction } from '../../addon/index.js';
-import { Container, probeOnce, shown, type ProbeReport } from '../../runner/container.js';
-import { basics, filesystem, namespaces, tool } from '../../runner/requirements.js';
-import { interactive } from '../../runner/shell.js';
-import { mountsUnder } from '../../runner/undo.js';
-import type { Check, Lab, StepContext } from '../../runner/model.js';
+import { Container, probeOnce, shown, type ProbeReport, basics, filesystem, namespaces, tool, interactive, mountsUnder, type Check, type Lab, type StepContext } from '../../runner/kit/index.js';
 import { BINARIES, CONF_HOSTNAME, FHS, IMAGE_HOSTNAME, PROBE_IN_IMAGE, buildImage, fileSet, type Image } from './image.js';
 import { CONTAINER_NS, DEV_ENTRIES, EXPECTED_MOUNTS, OLD_ROOT, chrootActions, escapeActions, pivotActions } from './setup.js';
 

@@ -3,11 +3,7 @@
 import { existsSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mount, NsError, probePath, type Namespace, type SetupAction } from '../../addon/index.js';
-import { Container, probeOnce, shown, which, type ProbeReport } from '../../runner/container.js';
-import { basics, namespaces } from '../../runner/requirements.js';
-import { interactive } from '../../runner/shell.js';
-import { mountsUnder } from '../../runner/undo.js';
-import type { Check, CheckOutcome, Lab, StepContext } from '../../runner/model.js';
+import { Container, probeOnce, shown, which, type ProbeReport, basics, namespaces, interactive, mountsUnder, type Check, type CheckOutcome, type Lab, type StepContext } from '../../runner/kit/index.js';
 
 /** The article's pid.mnt program: CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS, hostname and a fresh /proc. */
 const CHILD_NS: readonly Namespace[] = ['uts', 'pid', 'mnt'];

@@ -3,10 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { createInterface } from 'node:readline';
 import { nsInode, type Child } from '../../addon/index.js';
-import { probeOnce, shown, which, type ProbeReport } from '../../runner/container.js';
-import { basics, namespaces } from '../../runner/requirements.js';
-import { interactive } from '../../runner/shell.js';
-import type { Lab, StepContext } from '../../runner/model.js';
+import { probeOnce, shown, which, type ProbeReport, basics, namespaces, interactive, type Lab, type StepContext } from '../../runner/kit/index.js';
 import { unprivilegedUserns } from './sysctl.js';
 import { MAP, OUTSIDE_GID, OUTSIDE_UID, asUser, creator, workspace, writeAsUser, writeMaps, type WriteResult, type Workspace } from './unprivileged.js';
 

@@ -3,7 +3,7 @@
 // /proc/sys. A switch that does not exist on this kernel does not restrict anything.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Requirement, RequirementResult } from '../../runner/model.js';
+import type { Requirement, RequirementResult } from '../../runner/kit/index.js';
 
 export function sysctlRoot(): string {
   return process.env.NSLAB_SYSCTL_ROOT ?? '/proc/sys';

@@ -4,8 +4,7 @@
 import { closeSync, constants, fchmodSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { probePath, type SetupAction } from '../../addon/index.js';
-import { probeOnce } from '../../runner/container.js';
-import type { StepContext } from '../../runner/model.js';
+import { probeOnce, type StepContext } from '../../runner/kit/index.js';
 
 export const OUTSIDE_UID = 1000;
 export const OUTSIDE_GID = 1000;

@@ -1,11 +1,7 @@
 // 08-network: a bridge, veth pairs and network namespaces, all inside namespaces the lab makes.
 import { readFileSync, statSync } from 'node:fs';
-import { useNetnsDirs } from '../../runner/shared.js';
+import { useNetnsDirs, Container, shown, which, basics, namespaces, tool, interactive, type Lab, type Step, type StepContext } from '../../runner/kit/index.js';
 import { nsInode } from '../../addon/index.js';
-import { Container, shown, which } from '../../runner/container.js';
-import { basics, namespaces, tool } from '../../runner/requirements.js';
-import { interactive } from '../../runner/shell.js';
-import type { Lab, Step, StepContext } from '../../runner/model.js';
 import {
   BRIDGE_SHOWN, BRIDGE_IP, ETH1_HOST_IP, ETH1_IP, ETH1_NET, NET,
   addrs, hostNet, makeNetnsConf, ipIn, kernelNet, links, lossless, must, names, parsePing, query, routes,

@@ -3,8 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { shown, which } from '../../runner/container.js';
-import type { Requirement, StepContext } from '../../runner/model.js';
+import { shown, which, type Requirement, type StepContext } from '../../runner/kit/index.js';
 
 /** Every object is named per run: two runs (or two engineers) never meet. */
 export interface Names {

@@ -1,7 +1,6 @@
 // The freezer experiment, shared by 09-cgroups (on whichever hierarchy has the freezer) and
 // 10-cgroup-v2 (on cgroup2, where freezing and CPU accounting are core files of every group).
-import { Cgroup, CgroupHost, type Version, type Written } from '../../runner/cgroup.js';
-import type { Check, StepContext } from '../../runner/model.js';
+import { Cgroup, CgroupHost, type Version, type Written, type Check, type StepContext } from '../../runner/kit/index.js';
 import { cpuWindow, measured, pause, round, showWritten, type CpuWindow, type Skip } from './measure.js';
 import { Workload } from './workload.js';
 

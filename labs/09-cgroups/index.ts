@@ -3,20 +3,7 @@
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { workloadPath } from '../../addon/index.js';
-import {
-  Cgroup,
-  CgroupHost,
-  deviceNumbers,
-  parseCpuList,
-  parseProcPidCgroup,
-  parseTaskStat,
-  type Resource,
-  type Written,
-} from '../../runner/cgroup.js';
-import { shown, which } from '../../runner/container.js';
-import { basics } from '../../runner/requirements.js';
-import { interactive } from '../../runner/shell.js';
-import type { Lab, Requirement, StepContext } from '../../runner/model.js';
+import { Cgroup, CgroupHost, deviceNumbers, parseCpuList, parseProcPidCgroup, parseTaskStat, type Resource, type Written, shown, which, basics, interactive, type Lab, type Requirement, type StepContext } from '../../runner/kit/index.js';
 import { freezeChecks, freezeExperiment, type FreezeResult } from './freeze.js';
 import { bar, barLine, cpuWindow, measured, pause, round, showWritten, ticksPercent, type CpuWindow, type Skip } from './measure.js';
 import { Workload } from './workload.js';

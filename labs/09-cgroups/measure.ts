@@ -1,7 +1,6 @@
 // Measuring with the kernel's own accounting over a window, with live progress, and the small
 // text bar charts the human output shows. Shared by 09-cgroups and 10-cgroup-v2.
-import type { Cgroup, Written } from '../../runner/cgroup.js';
-import type { CheckOutcome, StepContext } from '../../runner/model.js';
+import type { Cgroup, Written, CheckOutcome, StepContext } from '../../runner/kit/index.js';
 
 const TICK_MS = 100;
 

@@ -2,8 +2,7 @@
 // on the cleanup stack right after clone(), optionally put into cgroups before they execve().
 import { createInterface } from 'node:readline';
 import { workloadPath, type Child, type ExitStatus } from '../../addon/index.js';
-import type { Cgroup } from '../../runner/cgroup.js';
-import type { StepContext } from '../../runner/model.js';
+import type { Cgroup, StepContext } from '../../runner/kit/index.js';
 import { pause } from './measure.js';
 
 export type WorkloadName = 'spin' | 'threads' | 'alloc' | 'dread';

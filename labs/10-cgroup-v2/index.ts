@@ -2,10 +2,7 @@
 // cgroup.subtree_control, the no-internal-process rule, and the core files (cpu.stat,
 // cgroup.freeze) every cgroup2 group has, using the controllers this host really offers.
 import { statSync } from 'node:fs';
-import { CgroupDir, CgroupHost, V1_ONLY, type WriteOutcome } from '../../runner/cgroup.js';
-import { Container, shown, which } from '../../runner/container.js';
-import { basics } from '../../runner/requirements.js';
-import type { CheckOutcome, Lab, Requirement } from '../../runner/model.js';
+import { CgroupDir, CgroupHost, V1_ONLY, type WriteOutcome, Container, shown, which, basics, type CheckOutcome, type Lab, type Requirement } from '../../runner/kit/index.js';
 import { freezeChecks, freezeExperiment, type FreezeResult } from '../09-cgroups/freeze.js';
 import { measured, type Skip } from '../09-cgroups/measure.js';
 import { workloadPath } from '../../addon/index.js';

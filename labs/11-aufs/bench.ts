@@ -3,7 +3,7 @@
 // names; the figures are per operation, the best of several fresh mounts.
 import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StepContext } from '../../runner/model.js';
+import type { StepContext } from '../../runner/kit/index.js';
 import { overlayData, type Holder } from './union.js';
 
 export const LAYER_COUNTS = [1, 8, 32, 128] as const;

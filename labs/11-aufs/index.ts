@@ -4,11 +4,7 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync, lstatSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { getxattr } from '../../addon/index.js';
-import { which } from '../../runner/container.js';
-import { mountsOf, type MountLine } from '../../runner/proc.js';
-import { basics, filesystem, namespaces, tool } from '../../runner/requirements.js';
-import { interactive } from '../../runner/shell.js';
-import type { CheckOutcome, Lab, StepContext } from '../../runner/model.js';
+import { which, mountsOf, type MountLine, basics, filesystem, namespaces, tool, interactive, type CheckOutcome, type Lab, type StepContext } from '../../runner/kit/index.js';
 import { LAYER_COUNTS, buildLayers, chart, lowerFor, measureAll, type LayerFigures } from './bench.js';
 import { IMAGE_LAYERS, OPAQUE_XATTR, WHITEOUT_PREFIX, applyLayer, type Applied } from './layers.js';
 import { writeTar } from './tar.js';

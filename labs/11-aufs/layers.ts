@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { setxattr } from '../../addon/index.js';
-import type { StepContext } from '../../runner/model.js';
+import type { StepContext } from '../../runner/kit/index.js';
 import { readTar, type TarEntry } from './tar.js';
 import { hostSh } from './union.js';
 

@@ -3,10 +3,8 @@
 // process, so no mount can outlive the lab. The host reads the unions through /proc/PID/root.
 import { lstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Container, shown, which } from '../../runner/container.js';
-import { mountsOf, type MountLine } from '../../runner/proc.js';
+import { Container, shown, which, mountsOf, type MountLine, type StepContext } from '../../runner/kit/index.js';
 import type { RunResult, SetupAction } from '../../addon/index.js';
-import type { StepContext } from '../../runner/model.js';
 
 export class Holder {
   private constructor(readonly container: Container) {}

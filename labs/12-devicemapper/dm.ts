@@ -3,8 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { shown, which } from '../../runner/container.js';
-import type { Requirement, StepContext } from '../../runner/model.js';
+import { shown, which, type Requirement, type StepContext } from '../../runner/kit/index.js';
 import type { RunResult } from '../../addon/index.js';
 
 /** Run a host tool, show it with its output, and fail the step when it fails. */

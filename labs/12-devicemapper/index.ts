@@ -3,10 +3,7 @@
 // and its data file hold only what was written, and volumes may promise more than the pool has.
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { mountsOf } from '../../runner/proc.js';
-import { basics, filesystem, tool } from '../../runner/requirements.js';
-import type { Entry } from '../../runner/journal.js';
-import type { Lab, StepContext } from '../../runner/model.js';
+import { mountsOf, basics, filesystem, tool, type Entry, type Lab, type StepContext } from '../../runner/kit/index.js';
 import {
   allocation,
   backingFile,

@@ -2,8 +2,8 @@
 // token and its locked directory, recover dead runs, sweep the host for strays, release), and
 // the time from Ctrl-C to nslab's exit with everything removed.
 import { spawn } from 'node:child_process';
-import { CleanupStack, recoverAll } from '../../runner/cleanup.js';
-import { claimRun } from '../../runner/owner.js';
+import { CleanupStack, recoverAll } from '../../runner/core/cleanup.js';
+import { claimRun } from '../../runner/core/owner.js';
 import { cli } from '../helpers.js';
 import type { Figure } from './figure.js';
 

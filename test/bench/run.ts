@@ -1,7 +1,7 @@
 // npm run bench: speed figures (printed, never asserted by the tests).
 import { spawn as cpSpawn } from 'node:child_process';
 import { run } from '../../addon/index.js';
-import { isRoot } from '../../runner/requirements.js';
+import { isRoot } from '../../runner/kit/requirements.js';
 import type { Figure } from './figure.js';
 import { benchFirstFrame } from './tui-first-frame.js';
 import { benchVm } from './vm.js';

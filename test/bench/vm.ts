@@ -2,7 +2,7 @@
 // first): from the command to the lab's first step on stdout, and from the command to its end.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { platform } from '../../runner/vm/platform.js';
+import { platform } from '../../runner/front/vm/platform.js';
 import type { Figure } from './figure.js';
 
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rootOnly, addonOnly } from '../00.setup.js';
 import { expectCleanInterrupt, expectLabPasses, hostSnapshot, nslab } from '../helpers.js';
-import type { Report } from '../../runner/model.js';
+import type { Report } from '../../runner/core/model.js';
 
 const LAB = '07-user-namespace';
 

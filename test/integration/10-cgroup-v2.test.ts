@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { rootOnly, addonOnly } from '../00.setup.js';
 import { expectCleanInterrupt, hostSnapshot, nslab, notPassed, verifyJson } from '../helpers.js';
-import { CgroupHost } from '../../runner/cgroup.js';
+import { CgroupHost } from '../../runner/kit/cgroup.js';
 
 /** The cgroup2 root's subtree_control: the lab switches a controller on there and must switch it off. */
 function rootSubtree(): string {

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { rootOnly, addonOnly } from '../00.setup.js';
 import { cli, hostSnapshot, nslab, notPassed, type CliResult } from '../helpers.js';
 import { findLab, isPlanned } from '../../labs/index.js';
-import { platform } from '../../runner/vm/platform.js';
-import type { Report } from '../../runner/model.js';
+import { platform } from '../../runner/front/vm/platform.js';
+import type { Report } from '../../runner/core/model.js';
 
 const hasDeviceMapper = () => /^\s*\d+ device-mapper$/m.test(readFileSync('/proc/devices', 'utf8'));
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { addonOnly, rootOnly } from '../00.setup.js';
 import { cli, eventually, hostSnapshot, type HostSnapshot } from '../helpers.js';
-import { listDir } from '../../runner/proc.js';
+import { listDir } from '../../runner/core/proc.js';
 
 interface Exit {
   code: number | null;

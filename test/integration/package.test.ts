@@ -26,7 +26,7 @@ describe('package (npm pack)', function () {
 
   it('contains the CLI, the compiled code and the addon sources, and no build dirs, tests or maps', function () {
     const paths = pack.files.map((f) => f.path);
-    expect(paths).to.include.members(['bin/nslab.js', 'dist/runner/cli.js', 'dist/labs/index.js', 'dist/addon/index.js', 'CMakeLists.txt', 'addon/src/spawn.cc', 'addon/probe/probe.c', 'package.json', 'README.md']);
+    expect(paths).to.include.members(['bin/nslab.js', 'dist/runner/front/cli.js', 'dist/labs/index.js', 'dist/addon/index.js', 'CMakeLists.txt', 'addon/probe/probe.c', 'package.json', 'README.md']);
     const stray = paths.filter((p) => /^(build|test|dist\/test|node_modules|\.ci|scripts|docs)\//.test(p) || p.endsWith('.map') || p.endsWith('.ts'));
     expect(stray).to.deep.equal([]);
   });

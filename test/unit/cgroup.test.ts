@@ -15,18 +15,18 @@ import {
   parseCpuList,
   parseCpuMax,
   parseKeyed,
-  parseMountinfo,
+  parseCgroupMounts,
   parseNestedKeyed,
   parseProcCgroups,
   parseProcPidCgroup,
   parseTaskStat,
   readBps,
-} from '../../runner/cgroup.js';
-import { CleanupStack } from '../../runner/cleanup.js';
-import { claimRun } from '../../runner/owner.js';
+} from '../../runner/kit/cgroup.js';
+import { CleanupStack } from '../../runner/core/cleanup.js';
+import { claimRun } from '../../runner/core/owner.js';
 import { addonStatus, spawn, workloadPath } from '../../addon/index.js';
-import type { StepContext, Transcript } from '../../runner/model.js';
-import { isRoot } from '../../runner/requirements.js';
+import type { StepContext, Transcript } from '../../runner/core/model.js';
+import { isRoot } from '../../runner/kit/requirements.js';
 import { useTempRunDir } from '../helpers.js';
 
 // ---- fixtures: what the kernel prints on three kinds of host ----
@@ -88,7 +88,7 @@ const V1_SUBSYSTEMS = ['cpu', 'cpuacct', 'memory', 'blkio', 'freezer', 'cpuset']
 describe('cgroup driver: file formats', function () {
   it('finds v1 hierarchies and the cgroup2 mount in mountinfo', function () {
     const names = parseProcCgroups(HYBRID_PROC_CGROUPS).map((s) => s.name);
-    const mounts = parseMountinfo(HYBRID_MOUNTINFO, names);
+    const mounts = parseCgroupMounts(HYBRID_MOUNTINFO, names);
     expect(mounts.map((m) => `${m.version} ${m.mount} ${m.controllers.join(',')}`)).to.deep.equal([
       '1 /sys/fs/cgroup/cpu cpu',
       '1 /sys/fs/cgroup/cpuacct cpuacct',
@@ -105,13 +105,13 @@ describe('cgroup driver: file formats', function () {
   });
 
   it('keeps co-mounted controllers together, one entry per hierarchy, and decodes escaped paths', function () {
-    const mounts = parseMountinfo(V1_MOUNTINFO, V1_SUBSYSTEMS);
+    const mounts = parseCgroupMounts(V1_MOUNTINFO, V1_SUBSYSTEMS);
     expect(mounts.map((m) => [m.mount, m.controllers.join(',')])).to.deep.equal([
       ['/sys/fs/cgroup/cpu,cpuacct', 'cpu,cpuacct'],
       ['/sys/fs/cgroup/memory', 'memory'],
       ['/sys/fs/cgroup/blkio', 'blkio'],
     ]);
-    const escaped = parseMountinfo(V1_MOUNTINFO.split('\n').filter((l) => l.includes('again')).join('\n'), V1_SUBSYSTEMS);
+    const escaped = parseCgroupMounts(V1_MOUNTINFO.split('\n').filter((l) => l.includes('again')).join('\n'), V1_SUBSYSTEMS);
     expect(escaped[0]!.mount).to.equal('/mnt/again memory');
   });
 
@@ -223,7 +223,7 @@ describe('cgroup driver: one vocabulary for v1 and v2', function () {
 describe('cgroup driver: where each resource lives', function () {
   const host = (mountinfo: string, procCgroups: string, v2: string[]) => {
     const subsystems = parseProcCgroups(procCgroups);
-    return new CgroupHost(parseMountinfo(mountinfo, subsystems.map((s) => s.name)), subsystems, v2);
+    return new CgroupHost(parseCgroupMounts(mountinfo, subsystems.map((s) => s.name)), subsystems, v2);
   };
 
   it('on a hybrid host uses v1 for bound controllers and cgroup2 for the rest', function () {

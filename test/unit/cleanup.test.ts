@@ -4,12 +4,12 @@ import { expect } from 'chai';
 import { useTempRunDir } from '../helpers.js';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CleanupStack, recoverAll } from '../../runner/cleanup.js';
-import { parseLine, replay } from '../../runner/journal.js';
-import { claimRun, ResourceLock, tokenLive } from '../../runner/owner.js';
-import { ensureRunDir, RunDirError, runDir } from '../../runner/paths.js';
-import { undoEntry } from '../../runner/undo.js';
-import { isRoot } from '../../runner/requirements.js';
+import { CleanupStack, recoverAll } from '../../runner/core/cleanup.js';
+import { parseLine, replay } from '../../runner/core/journal.js';
+import { claimRun, ResourceLock, tokenLive } from '../../runner/core/owner.js';
+import { ensureRunDir, RunDirError, runDir } from '../../runner/core/paths.js';
+import { undoEntry } from '../../runner/core/undo.js';
+import { isRoot } from '../../runner/kit/requirements.js';
 
 /** A journal line as a crashed run would have written it. */
 const intend = (id: number, entry: object, label = `entry ${id}`) => JSON.stringify({ v: 1, at: 'intend', id, label, entry });

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { findLab, labIds, nearestId } from '../../labs/index.js';
-import { parseArgs } from '../../runner/cli.js';
+import { parseArgs } from '../../runner/front/cli.js';
 import { hostSnapshot, nslab } from '../helpers.js';
 
 const catalogue = ['01-uts', '02-ipc', '03-pid', '04-mount', '05-rootfs', '06-ns-files', '07-user-namespace', '08-network', '09-cgroups', '10-cgroup-v2', '11-aufs', '12-devicemapper'];

@@ -1,8 +1,8 @@
 // The engine with fake labs: statuses, skips and errors are reported honestly.
 import { expect } from 'chai';
 import { useTempRunDir } from '../helpers.js';
-import { evaluateCheck, runLab } from '../../runner/engine.js';
-import type { Lab, RunEvent } from '../../runner/model.js';
+import { evaluateCheck, runLab } from '../../runner/core/engine.js';
+import type { Lab, RunEvent } from '../../runner/core/model.js';
 
 const text = (s: string) => ({ en: s, zh: s });
 const card = { problem: text('p'), tradeoff: text('t'), usedBy: text('u'), parts: text('p'), kernel: text('k'), alternatives: text('a') };
@@ -106,7 +106,7 @@ describe('engine: resources one run at a time', function () {
 
   it('waits for a resource another run holds, says for whom, and is skipped (never passed) when interrupted meanwhile', async function () {
     // Given another run holding the lab's resource
-    const { ResourceLock } = await import('../../runner/owner.js');
+    const { ResourceLock } = await import('../../runner/core/owner.js');
     const held = await ResourceLock.acquire('unit-res', '09-cgroups', new AbortController().signal, () => undefined);
     const events: RunEvent[] = [];
     const ac = new AbortController();
@@ -128,7 +128,7 @@ describe('engine: resources one run at a time', function () {
   });
 
   it('runs once the other run lets the resource go', async function () {
-    const { ResourceLock } = await import('../../runner/owner.js');
+    const { ResourceLock } = await import('../../runner/core/owner.js');
     const held = await ResourceLock.acquire('unit-res', '10-cgroup-v2', new AbortController().signal, () => undefined);
     setTimeout(() => held.release(), 200);
     const r = await runLab(fakeLab({ exclusive: ['unit-res'], steps: [fakeLab().steps[0]!].map((s) => ({ ...s, checks: [s.checks[0]!] })) }), { lang: 'en' });

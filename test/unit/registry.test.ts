@@ -4,8 +4,8 @@ import { expect } from 'chai';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isPlanned, registry } from '../../labs/index.js';
-import type { Lab, Text } from '../../runner/model.js';
-import { CARD_KEYS } from '../../runner/tui/format.js';
+import type { Lab, Text } from '../../runner/core/model.js';
+import { CARD_KEYS } from '../../runner/front/tui/format.js';
 import { repoRoot } from '../helpers.js';
 
 const implemented = registry.filter((l): l is Lab => !isPlanned(l));

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import type { Lab, LabResult, Report, RunEvent, Step, StepResult, Text } from '../../runner/model.js';
-import { toJson } from '../../runner/report/json.js';
-import { toTap } from '../../runner/report/tap.js';
-import { toJunit } from '../../runner/report/junit.js';
-import { humanListener, summaryLine, wrap, displayWidth } from '../../runner/report/human.js';
-import { REPORTERS, isReporterName, render } from '../../runner/report/index.js';
+import type { Lab, LabResult, Report, RunEvent, Step, StepResult, Text } from '../../runner/core/model.js';
+import { toJson } from '../../runner/front/report/json.js';
+import { toTap } from '../../runner/front/report/tap.js';
+import { toJunit } from '../../runner/front/report/junit.js';
+import { humanListener, summaryLine, wrap, displayWidth } from '../../runner/front/report/human.js';
+import { REPORTERS, isReporterName, render } from '../../runner/front/report/index.js';
 
 // ---- fixture: a passed lab, a failed lab (failed check, skipped check, step error), a skipped lab ----
 

@@ -1,6 +1,6 @@
 // Requirement probes: an unmet one says why and what to do; a met one says nothing.
 import { expect } from 'chai';
-import { filesystem, namespaces, root, tool, isRoot } from '../../runner/requirements.js';
+import { filesystem, namespaces, root, tool, isRoot } from '../../runner/kit/requirements.js';
 
 describe('requirement probes', function () {
   it('finds an installed tool and names the package of a missing one', async function () {

@@ -9,9 +9,9 @@ import { render } from 'ink-testing-library';
 import { addonOnly, rootOnly } from '../00.setup.js';
 import { hostSnapshot } from '../helpers.js';
 import { registry } from '../../labs/index.js';
-import type { Lab, PlannedLab } from '../../runner/model.js';
-import { App } from '../../runner/tui/App.js';
-import { progressFile } from '../../runner/tui/progress.js';
+import type { Lab, PlannedLab } from '../../runner/core/model.js';
+import { App } from '../../runner/front/tui/App.js';
+import { progressFile } from '../../runner/front/tui/progress.js';
 
 const ENTER = '\r';
 const ESC = '\x1b';
@@ -235,7 +235,7 @@ describe('the guided tour (TUI)', function () {
 
   it('says whom a lab waits for while another run holds its resource, then runs it', async function () {
     // Given another run holding the resource the lab needs alone
-    const { ResourceLock } = await import('../../runner/owner.js');
+    const { ResourceLock } = await import('../../runner/core/owner.js');
     const held = await ResourceLock.acquire('unit-tui', '09-cgroups', new AbortController().signal, () => undefined);
     const r = tour([{ ...fakeLab(), exclusive: ['unit-tui'] }], { initialLab: '01-fake' });
     await untilText(r, 'Six questions');

@@ -4,10 +4,10 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { cpio } from '../../runner/vm/initramfs.js';
-import { extractVmlinux } from '../../runner/vm/vmlinux.js';
-import { chooseAccel, isStaticElf } from '../../runner/vm/platform.js';
-import { modulesFor } from '../../runner/vm/kernel.js';
+import { cpio } from '../../runner/front/vm/initramfs.js';
+import { extractVmlinux } from '../../runner/front/vm/vmlinux.js';
+import { chooseAccel, isStaticElf } from '../../runner/front/vm/platform.js';
+import { modulesFor } from '../../runner/front/vm/kernel.js';
 import { parsePoolStatus, thinMappedSectors } from '../../labs/12-devicemapper/dm.js';
 
 /** Read a newc archive back: [name, mode, data] per entry. */

@@ -1,0 +1,406 @@
+// Runs labs: probes their requirements, runs each step, evaluates its checks and always
+// unwinds the cleanup stack. Emits RunEvents for whoever renders them and returns results in
+// the shape of the JSON report.
+import { join } from 'node:path';
+import { spawn as spawnChild, type Child, type SpawnSpec } from '../../addon/index.js';
+import { CleanupStack, recoverAll } from './cleanup.js';
+import { claimRun, ResourceLock } from './owner.js';
+import { ensureRunDir, mkdirOwn } from './paths.js';
+import type {
+  Check,
+  CheckResult,
+  Lab,
+  LabResult,
+  Lang,
+  RunListener,
+  Status,
+  Step,
+  StepContext,
+  StepResult,
+  Transcript,
+} from './model.js';
+
+export interface RunOptions {
+  readonly lang: Lang;
+  readonly listener?: RunListener;
+  /** Aborted by SIGINT/SIGTERM (see interrupt.ts): the running step stops, cleanup runs. */
+  readonly signal?: AbortSignal;
+}
+
+/** Probe every requirement; the first unmet one is the reason the lab is skipped. */
+export async function checkRequirements(lab: Lab): Promise<{ ok: true } | { ok: false; reason: string; remedy?: string }> {
+  for (const req of lab.requirements) {
+    let r;
+    try {
+      r = await req.probe();
+    } catch (e) {
+      r = { ok: false, reason: `${req.description}: ${(e as Error).message}` };
+    }
+    if (!r.ok) {
+      const out: { ok: false; reason: string; remedy?: string } = { ok: false, reason: r.reason ?? req.description };
+      if (r.remedy !== undefined) out.remedy = r.remedy;
+      return out;
+    }
+  }
+  return { ok: true };
+}
+
+/** A check starts as a failure and passes only when its observation proves the claim. */
+export function evaluateCheck<S>(check: Check<S>, state: S): CheckResult {
+  try {
+    const o = check.evaluate(state);
+    if (o.skip !== undefined)
+      return { id: check.id, description: check.description, status: 'skipped', observed: o.observed, expected: o.expected, reason: o.skip };
+    return { id: check.id, description: check.description, status: o.pass === true ? 'passed' : 'failed', observed: o.observed, expected: o.expected };
+  } catch (e) {
+    return {
+      id: check.id,
+      description: check.description,
+      status: 'failed',
+      observed: `no observation (${(e as Error).message})`,
+      expected: 'an observation',
+    };
+  }
+}
+
+function stepStatus(checks: readonly CheckResult[], error?: string): Status {
+  if (error !== undefined || checks.some((c) => c.status === 'failed')) return 'failed';
+  if (checks.length > 0 && checks.every((c) => c.status === 'skipped')) return 'skipped';
+  return 'passed';
+}
+
+class Interrupted extends Error {
+  constructor() {
+    super('interrupted');
+    this.name = 'Interrupted';
+  }
+}
+
+/** Why the run was stopped, in words: the abort reason when it is a sentence, else a signal. */
+function stopReason(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return typeof r === 'string' && r !== '' ? r : 'interrupted (SIGINT/SIGTERM)';
+}
+
+/** How long an interrupted step may take to settle after the unwind killed its processes. */
+const SETTLE_MS = 2000;
+
+/**
+ * Wait for `p` to settle, but at most `ms`. The timer is cleared as soon as `p` settles, so it
+ * keeps nothing alive; it is not unref'd, because a step stuck on a bare promise must still
+ * let the run reach finish() rather than let the process exit under it.
+ */
+async function settled(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      p.then(
+        () => undefined,
+        () => undefined,
+      ),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Interrupted());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Interrupted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** The context handed to each step of one lab run. */
+export class LabContext {
+  readonly cleanup: CleanupStack;
+  private scratchDir: string | undefined;
+  private publicDir: string | undefined;
+  constructor(
+    readonly lab: Lab,
+    readonly lang: Lang,
+    readonly signal: AbortSignal,
+    private readonly emit: RunListener,
+  ) {
+    this.cleanup = new CleanupStack(claimRun(lab.id));
+  }
+
+  get token(): string {
+    return this.cleanup.run.token;
+  }
+
+  private ownDir(name: string, mode: number): string {
+    const dir = join(this.cleanup.run.dir, name);
+    return this.cleanup.createSync({ kind: 'path', rel: name }, `${name === 'ws' ? 'workspace' : 'scratch directory'} ${dir}`, () =>
+      mkdirOwn(this.cleanup.run.dir, name, mode),
+    ).value;
+  }
+
+  scratch(): string {
+    return (this.scratchDir ??= this.ownDir('scratch', 0o700));
+  }
+
+  publicScratch(): string {
+    return (this.publicDir ??= this.ownDir('ws', 0o755));
+  }
+
+  /** Spawn and record in one call: a child that cannot be recorded is killed at once. */
+  spawn(spec: SpawnSpec, label: string): { child: Child; id: number } {
+    this.cleanup.assertOpen(label);
+    const child = spawnChild(spec);
+    try {
+      return { child, id: this.cleanup.pushProcess(child.pid, child.startTime, `${label} (pid ${child.pid})`) };
+    } catch (e) {
+      child.kill('SIGKILL');
+      throw e;
+    }
+  }
+
+  /** Unwind, then release the run (its directory goes when nothing is left). */
+  finish(): { removed: string[]; errors: string[] } {
+    const r = this.cleanup.unwind();
+    this.cleanup.close();
+    return r;
+  }
+
+  forStep(step: Step<unknown>, sink: { transcripts: Transcript[]; measurements: Record<string, unknown> }): StepContext {
+    const lab = this.lab;
+    return {
+      lang: this.lang,
+      cleanup: this.cleanup,
+      signal: this.signal,
+      token: this.token,
+      name: (suffix) => this.cleanup.name(suffix),
+      spawn: (spec, label) => this.spawn(spec, label),
+      scratch: () => this.scratch(),
+      publicScratch: () => this.publicScratch(),
+      transcript: (t) => {
+        sink.transcripts.push(t);
+        this.emit({ type: 'transcript', lab, step, transcript: t });
+      },
+      log: (line) => this.emit({ type: 'log', lab, step, line }),
+      progress: (fraction, label) => this.emit({ type: 'progress', lab, step, fraction, ...(label !== undefined ? { label } : {}) }),
+      measure: (name, value) => {
+        sink.measurements[name] = value;
+      },
+    };
+  }
+}
+
+/** What `LabSession.start()` found: the lab can run, or it is skipped (with its final result). */
+export type SessionStart = { ok: true } | { ok: false; reason: string; remedy?: string; result: LabResult };
+
+/**
+ * One run of one lab, a step at a time: `start()` probes the requirements and removes what a
+ * crashed run left, `runStep(i)` runs step i and evaluates its checks, `finish()` unwinds the
+ * cleanup stack and reports the lab. `runLab` is start + every step in order + finish; the TUI
+ * drives the same calls one key press at a time. After a failed or interrupted step, later
+ * steps are reported skipped ("an earlier step failed"); a session is used once.
+ */
+export class LabSession {
+  private readonly emit: RunListener;
+  private readonly signal: AbortSignal;
+  private readonly started = Date.now();
+  private ctx: LabContext | undefined;
+  private state: unknown;
+  private blocked: string | undefined;
+  private early: { removed: string[]; errors: string[] } | undefined;
+  private skipped: LabResult | undefined;
+  private readonly locks: ResourceLock[] = [];
+  private finished: LabResult | undefined;
+  /** Results by step index, as steps run (a step run again replaces its result). */
+  readonly results: (StepResult | undefined)[] = [];
+
+  constructor(
+    readonly lab: Lab,
+    private readonly opts: RunOptions,
+  ) {
+    this.emit = opts.listener ?? (() => undefined);
+    this.signal = opts.signal ?? new AbortController().signal;
+  }
+
+  /** Probe the requirements; when met, remove what crashed runs left and create the lab's state. */
+  async start(): Promise<SessionStart> {
+    const { lab, emit } = this;
+    emit({ type: 'lab-start', lab });
+    const req = await checkRequirements(lab);
+    if (!req.ok) return this.skip(req.reason, req.remedy);
+    ensureRunDir(); // a read-only /run or a fake root: one sentence, before anything else
+    try {
+      for (const resource of lab.exclusive ?? [])
+        this.locks.push(await ResourceLock.acquire(resource, lab.id, this.signal, (holder) => emit({ type: 'waiting', lab, resource, holder })));
+      recoverAll(); // what a crashed run left goes before we create anything
+      this.ctx = new LabContext(lab, this.opts.lang, this.signal, emit);
+    } catch (e) {
+      for (const l of this.locks.splice(0)) l.release();
+      if (this.signal.aborted) return this.skip('interrupted while waiting for another run to finish');
+      throw e;
+    }
+    this.state = lab.init();
+    return { ok: true };
+  }
+
+  /** End the session before it ran anything: the lab is reported skipped with the reason. */
+  private skip(reason: string, remedy?: string): SessionStart {
+    const { lab, emit, opts } = this;
+    emit({ type: 'lab-skipped', lab, reason, ...(remedy !== undefined ? { remedy } : {}) });
+    const result: LabResult = {
+      id: lab.id,
+      title: lab.title[opts.lang],
+      status: 'skipped',
+      reason,
+      ...(remedy !== undefined ? { remedy } : {}),
+      steps: [],
+      durationMs: Date.now() - this.started,
+    };
+    emit({ type: 'lab-end', lab, result });
+    this.skipped = result;
+    return { ok: false, reason, ...(remedy !== undefined ? { remedy } : {}), result };
+  }
+
+  /** Run step `index` (after start() said ok) and evaluate its checks. */
+  async runStep(index: number): Promise<StepResult> {
+    const { lab, emit, opts, signal } = this;
+    const ctx = this.ctx;
+    if (!ctx || this.finished) throw new Error(`lab ${lab.id}: runStep(${index}) outside a started, unfinished session`);
+    const step = (lab.steps as readonly Step<unknown>[])[index];
+    if (!step) throw new Error(`lab ${lab.id} has no step ${index}`);
+    const title = step.title[opts.lang];
+    if (this.blocked !== undefined) {
+      const reason = this.blocked;
+      const checks: CheckResult[] = step.checks.map((c) => ({
+        id: c.id,
+        description: c.description,
+        status: 'skipped',
+        observed: 'not run',
+        expected: 'the step to run',
+        reason,
+      }));
+      const result: StepResult = { id: step.id, title, status: 'skipped', checks };
+      this.results[index] = result;
+      emit({ type: 'step-end', lab, step, result });
+      return result;
+    }
+    emit({ type: 'step-start', lab, step, index });
+    const sink = { transcripts: [] as Transcript[], measurements: {} as Record<string, unknown> };
+    const t0 = Date.now();
+    let error: string | undefined;
+    const running = step.run(ctx.forStep(step, sink), this.state);
+    try {
+      await abortable(running, signal);
+    } catch (e) {
+      if (e instanceof Interrupted) {
+        // Remove what the step made (its processes die with it), then let it wind down: the
+        // wait ends as soon as the step settles, and after SETTLE_MS at the latest.
+        this.early = ctx.cleanup.unwind();
+        await settled(running, SETTLE_MS);
+      }
+      error = e instanceof Interrupted ? `${stopReason(signal)}: cleaned up and stopped` : (e as Error).message;
+    }
+    let checks: CheckResult[];
+    if (error === undefined) {
+      checks = step.checks.map((c) => evaluateCheck(c, this.state));
+    } else {
+      checks = step.checks.map((c) => ({
+        id: c.id,
+        description: c.description,
+        status: 'failed' as const,
+        observed: `the step failed: ${error}`,
+        expected: 'the step to complete',
+      }));
+      this.blocked = signal.aborted ? 'the run was interrupted' : `an earlier step (${step.id}) failed`;
+    }
+    const result: StepResult = {
+      id: step.id,
+      title,
+      status: stepStatus(checks, error),
+      checks,
+      ...(Object.keys(sink.measurements).length > 0 ? { measurements: sink.measurements } : {}),
+      transcripts: sink.transcripts,
+      ...(error !== undefined ? { error } : {}),
+      durationMs: Date.now() - t0,
+    };
+    this.results[index] = result;
+    emit({ type: 'step-end', lab, step, result });
+    return result;
+  }
+
+  /** True once a step failed or the run was interrupted: later steps would only be skipped. */
+  get isBlocked(): boolean {
+    return this.blocked !== undefined;
+  }
+
+  /**
+   * Unwind the cleanup stack and report the lab over the steps that ran (all of them, for
+   * runLab). Idempotent: a second call returns the same result.
+   */
+  finish(): LabResult {
+    if (this.finished) return this.finished;
+    if (this.skipped) return (this.finished = this.skipped);
+    const { lab, emit, opts, signal } = this;
+    const steps: StepResult[] = this.results.filter((r): r is StepResult => r !== undefined);
+    if (this.ctx) {
+      // Cleanup is part of the lab: its result is a check like any other.
+      const late = this.ctx.finish();
+      const early = this.early;
+      const unwind = { removed: [...(early?.removed ?? []), ...late.removed], errors: [...(early?.errors ?? []), ...late.errors] };
+      for (const line of unwind.removed) emit({ type: 'cleanup', lab, line: `removed ${line}` });
+      for (const line of unwind.errors) emit({ type: 'cleanup', lab, line: `could not remove ${line}` });
+      if (unwind.errors.length > 0) {
+        const check: CheckResult = {
+          id: 'nothing-left',
+          description: 'Everything the lab created was removed.',
+          status: 'failed',
+          observed: unwind.errors.join('; '),
+          expected: 'no leftovers',
+        };
+        steps.push({ id: 'cleanup', title: opts.lang === 'zh' ? '清理' : 'Cleanup', status: 'failed', checks: [check] });
+      }
+    }
+    for (const l of this.locks.splice(0)) l.release();
+    const anyFailed = steps.some((s) => s.status === 'failed');
+    const allSkipped = steps.length > 0 && steps.every((s) => s.status === 'skipped');
+    const result: LabResult = {
+      id: lab.id,
+      title: lab.title[opts.lang],
+      status: anyFailed ? 'failed' : allSkipped ? 'skipped' : 'passed',
+      ...(signal.aborted ? { reason: 'interrupted' } : {}),
+      steps,
+      durationMs: Date.now() - this.started,
+    };
+    emit({ type: 'lab-end', lab, result });
+    this.finished = result;
+    return result;
+  }
+}
+
+export async function runLab(lab: Lab, opts: RunOptions): Promise<LabResult> {
+  const session = new LabSession(lab, opts);
+  const start = await session.start();
+  if (!start.ok) return start.result;
+  for (let index = 0; index < lab.steps.length; index++) await session.runStep(index);
+  return session.finish();
+}
+
+export async function runLabs(labs: readonly Lab[], opts: RunOptions) {
+  const results: LabResult[] = [];
+  for (const lab of labs) {
+    if (opts.signal?.aborted) break;
+    results.push(await runLab(lab, opts));
+  }
+  return results;
+}

@@ -1,0 +1,189 @@
+// The lab model: a lab is data plus small functions. Everything that runs, reports or
+// renders a lab (CLI, reporters, TUI, tests) speaks only these types.
+
+export type Lang = 'en' | 'zh';
+
+/** A sentence in both languages; every explanation in nslab is one of these. */
+export interface Text {
+  readonly en: string;
+  readonly zh: string;
+}
+
+export type Status = 'passed' | 'failed' | 'skipped';
+
+/** The six learning questions of the article, answered for one mechanism. */
+export interface Card {
+  readonly problem: Text;
+  readonly tradeoff: Text;
+  readonly usedBy: Text;
+  readonly parts: Text;
+  readonly kernel: Text;
+  readonly alternatives: Text;
+}
+
+/** What a requirement probe found. */
+export interface RequirementResult {
+  readonly ok: boolean;
+  /** Why it is not met, one sentence ("no device-mapper in this kernel"). */
+  readonly reason?: string;
+  /** What would make it run ("run with --vm", "apt-get install iproute2"). */
+  readonly remedy?: string;
+}
+
+export interface Requirement {
+  readonly id: string;
+  readonly description: string;
+  probe(): Promise<RequirementResult> | RequirementResult;
+}
+
+/** One command shown to the learner together with what it really printed. */
+export interface Transcript {
+  readonly command: string;
+  readonly output: string;
+  readonly where?: string;
+}
+
+/** The outcome of evaluating one check. */
+export interface CheckOutcome {
+  readonly observed: string;
+  readonly expected: string;
+  /** true only when the observation proves the claim. */
+  readonly pass: boolean;
+  /** When set, the check could not be evaluated here; it is skipped with this reason. */
+  readonly skip?: string;
+}
+
+export interface Check<S> {
+  readonly id: string;
+  /** One sentence: what this check establishes. */
+  readonly description: string;
+  evaluate(state: S): CheckOutcome;
+}
+
+/** What a running step can tell the outside world while it works. */
+export interface StepContext {
+  readonly lang: Lang;
+  /** Record an object before creating it (a typed journal entry); undone at the end of the run. */
+  readonly cleanup: import('./cleanup.js').CleanupStack;
+  /** This run's token: every host object the lab creates is named `nslab-<token>-…`. */
+  readonly token: string;
+  /** `nslab-<token>-<suffix>`: the name of an object of this run. */
+  name(suffix: string): string;
+  /** Spawn a process and record it in the same call (killed if it cannot be recorded). */
+  spawn(spec: import('../../addon/index.js').SpawnSpec, label: string): { child: import('../../addon/index.js').Child; id: number };
+  /** A scratch directory of this run only (root, 0700, under /run/nslab/<token>/), removed at the end. */
+  scratch(): string;
+  /** A directory other users may read and enter but not change (root, 0755, under the run's 0711 directory). */
+  publicScratch(): string;
+  /** Show the learner a command and its real output. */
+  transcript(t: Transcript): void;
+  /** A free line of live output. */
+  log(line: string): void;
+  /** Progress of a long step, 0..1. */
+  progress(fraction: number, label?: string): void;
+  /** Attach measured figures to the step (they appear in --reporter json). */
+  measure(name: string, value: unknown): void;
+  /** Set when the run is being interrupted; long loops should stop early. */
+  readonly signal: AbortSignal;
+}
+
+export interface Step<S> {
+  readonly id: string;
+  readonly title: Text;
+  readonly explain: Text;
+  /** The article's command or code line, as the article had it. */
+  readonly article?: string;
+  /** Today's equivalent, what nslab actually does. */
+  readonly modern?: string;
+  run(ctx: StepContext, state: S): Promise<void>;
+  readonly checks: readonly Check<S>[];
+}
+
+/** How `nslab shell <lab>` gets a shell inside the lab's container. */
+export interface ShellHook<S> {
+  /** Build the container with an interactive shell as its process; resolve with its exit code. */
+  open(ctx: StepContext, state: S): Promise<number>;
+}
+
+export interface Lab<S = any> {
+  readonly id: string;
+  readonly title: Text;
+  readonly card: Card;
+  readonly requirements: readonly Requirement[];
+  /** A fresh state object for one run. */
+  init(): S;
+  readonly steps: readonly Step<S>[];
+  readonly shell?: ShellHook<S>;
+  /**
+   * Host resources this lab needs alone (e.g. 'cgroups': the CPU it measures and the cgroup2
+   * root it switches controllers in). A second run waits for the first, and says for whom.
+   */
+  readonly exclusive?: readonly string[];
+}
+
+/** A lab id of the catalogue that has no implementation yet. */
+export interface PlannedLab {
+  readonly id: string;
+  readonly title: Text;
+  readonly planned: true;
+}
+
+// ---- results (the JSON report contract: extend, never rename) ----
+
+export interface CheckResult {
+  readonly id: string;
+  readonly description: string;
+  readonly status: Status;
+  readonly observed: string;
+  readonly expected: string;
+  readonly reason?: string;
+}
+
+export interface StepResult {
+  readonly id: string;
+  readonly title: string;
+  readonly status: Status;
+  readonly checks: CheckResult[];
+  readonly measurements?: Record<string, unknown>;
+  readonly transcripts?: Transcript[];
+  readonly error?: string;
+  readonly durationMs?: number;
+}
+
+export interface LabResult {
+  readonly id: string;
+  readonly title: string;
+  readonly status: Status;
+  readonly reason?: string;
+  readonly remedy?: string;
+  readonly steps: StepResult[];
+  readonly durationMs?: number;
+}
+
+export interface HostInfo {
+  readonly kernel: string;
+  readonly cgroup: string;
+  readonly arch: string;
+  readonly hostname: string;
+}
+
+export interface Report {
+  readonly nslab: string;
+  readonly host: HostInfo;
+  readonly labs: LabResult[];
+}
+
+/** Events emitted while labs run; the human output and the TUI render them live. */
+export type RunEvent =
+  | { type: 'lab-start'; lab: Lab }
+  | { type: 'lab-skipped'; lab: Lab; reason: string; remedy?: string }
+  | { type: 'waiting'; lab: Lab; resource: string; holder: string }
+  | { type: 'step-start'; lab: Lab; step: Step<unknown>; index: number }
+  | { type: 'transcript'; lab: Lab; step: Step<unknown>; transcript: Transcript }
+  | { type: 'log'; lab: Lab; step: Step<unknown>; line: string }
+  | { type: 'progress'; lab: Lab; step: Step<unknown>; fraction: number; label?: string }
+  | { type: 'step-end'; lab: Lab; step: Step<unknown>; result: StepResult }
+  | { type: 'lab-end'; lab: Lab; result: LabResult }
+  | { type: 'cleanup'; lab: Lab; line: string };
+
+export type RunListener = (event: RunEvent) => void;

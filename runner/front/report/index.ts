@@ -1,0 +1,31 @@
+// Reporter registry: `--reporter <name>` picks one of these.
+
+import type { Report } from '../../core/model.js';
+import { toJson } from './json.js';
+import { toJunit } from './junit.js';
+import { toTap } from './tap.js';
+
+export type ReporterName = 'human' | 'json' | 'tap' | 'junit';
+
+export const REPORTERS: readonly ReporterName[] = ['human', 'json', 'tap', 'junit'];
+
+export function isReporterName(s: string): s is ReporterName {
+  return (REPORTERS as readonly string[]).includes(s);
+}
+
+/** The whole-report renderers; 'human' is live output, see humanListener in ./human.js. */
+export function render(name: Exclude<ReporterName, 'human'>, report: Report): string {
+  switch (name) {
+    case 'json':
+      return toJson(report);
+    case 'tap':
+      return toTap(report);
+    case 'junit':
+      return toJunit(report);
+  }
+}
+
+export { toJson, type JsonOptions } from './json.js';
+export { toTap, testPoints, type TestPoint } from './tap.js';
+export { toJunit } from './junit.js';
+export { humanListener, summaryLine, waitingLine, type HumanOptions } from './human.js';

@@ -1,0 +1,191 @@
+// `nslab run|verify|shell <lab> --vm`, `nslab vm prepare` and the doctor's VM line: the labs run
+// inside a throw-away VM on a stock kernel, so that what this host's kernel lacks (device-mapper,
+// a pure cgroup-v2 layout) can still be replayed and verified, and nothing touches the host.
+import { readFileSync } from 'node:fs';
+import { hostInfo, version } from '../host.js';
+import { exitCodeFor, onInterrupt } from '../interrupt.js';
+import { isRoot } from '../../kit/requirements.js';
+import { render, type ReporterName } from '../report/index.js';
+import type { Lang, Report } from '../../core/model.js';
+import { bootVm, type VmOutcome } from './boot.js';
+import { cachedKernelFor, cacheRoot, cacheSize, LAB_MODULES, prepareKernel, type PreparedKernel } from './kernel.js';
+import { platform, type Platform } from './platform.js';
+import { progressBar } from './progress.js';
+
+type Out = (s: string) => void;
+
+export interface VmRequest {
+  readonly command: 'run' | 'verify' | 'shell';
+  /** Lab ids (resolved by the CLI), or empty with `all`. */
+  readonly labs: readonly { id: string; title: { en: string; zh: string } }[];
+  readonly all: boolean;
+  readonly lang: Lang;
+  readonly reporter: ReporterName;
+}
+
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+function describe(k: PreparedKernel): string {
+  return k.source === 'host' ? `this host's kernel ${k.kver}` : `Debian kernel ${k.kver} (${k.package} ${k.version})`;
+}
+
+/** The guest's environment: only what the guest's nslab should see of ours. */
+function guestEnv(lang: Lang, interactive: boolean): Record<string, string> {
+  const env: Record<string, string> = { HOME: '/root', NSLAB_IN_VM: '1', TERM: process.env.TERM ?? 'vt100', LANG: process.env.LANG ?? 'C.UTF-8' };
+  const colour = (interactive ? process.stdin.isTTY : process.stdout.isTTY) === true && !process.env.NO_COLOR;
+  if (!colour) env.NO_COLOR = '1';
+  void lang;
+  return env;
+}
+
+function seconds(env: string | undefined, fallback: number): number {
+  const n = Number(env);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** A report for a VM that gave no verdict: every requested lab failed, with the reason as a check. */
+function errorReport(req: VmRequest, reason: string): Report {
+  return {
+    nslab: version(),
+    host: hostInfo(),
+    labs: req.labs.map((l) => ({
+      id: l.id,
+      title: l.title[req.lang],
+      status: 'failed',
+      reason: `VM error: ${reason}`,
+      steps: [
+        {
+          id: 'vm',
+          title: req.lang === 'zh' ? '在虚拟机中运行' : 'Run in the VM',
+          status: 'failed',
+          checks: [
+            {
+              id: 'vm-result',
+              description: 'The VM ran the lab and handed back its exit code and report.',
+              status: 'failed',
+              observed: reason,
+              expected: 'an exit code and a report from the guest',
+            },
+          ],
+        },
+      ],
+    })),
+  };
+}
+
+function tail(text: string, lines: number): string {
+  return text.replace(/\r/g, '').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** The VM platform, or the exit code after saying why it cannot be used (4: not here; 1: not root). */
+function usable(needsRoot: string): { platform: Platform } | number {
+  const p = platform();
+  if (!p.ok) {
+    err(`nslab: the VM path is not available here: ${p.missing.map((m) => `${m.what} is missing (${m.remedy})`).join('; ')}.`);
+    return 4;
+  }
+  if (!isRoot() && process.env.NSLAB_VM_CACHE === undefined) {
+    err(`nslab: ${needsRoot}`);
+    return 1;
+  }
+  return p;
+}
+
+/** Run `nslab <command> <labs>` inside the VM; the exit code is the guest's verdict. */
+export async function runInVm(req: VmRequest, out: Out): Promise<number> {
+  const p = usable('--vm needs root (it shares the host root with the VM and caches a kernel in /var/cache/nslab): run it with sudo.');
+  if (typeof p === 'number') return p;
+  const interactive = req.command === 'shell';
+  const machine = req.reporter !== 'human';
+  const interrupt = onInterrupt(interactive ? () => undefined : (line) => err(`\n${line}`));
+  try {
+    const bar = progressBar();
+    let kernel: PreparedKernel;
+    try {
+      kernel = await prepareKernel(req.labs.map((l) => l.id), bar, interrupt.signal);
+    } catch (e) {
+      if (interrupt.received()) return exitCodeFor(interrupt.received()!);
+      err(`nslab: no kernel for the VM: ${(e as Error).message}`);
+      return 1;
+    }
+    err(`nslab: booting a VM: ${describe(kernel)}, ${p.platform.accel.why}; the host's root is shared read-only, no network device.`);
+    const args = [req.command, ...(req.all ? ['--all'] : req.labs.map((l) => l.id)), '--lang', req.lang, ...(machine ? ['--reporter', req.reporter] : [])];
+    const fault = process.env.NSLAB_VM_FAULT;
+    const script = process.env.NSLAB_VM_TEST_SCRIPT ? readFileSync(process.env.NSLAB_VM_TEST_SCRIPT, 'utf8') : undefined;
+    const outcome: VmOutcome = await bootVm(
+      p.platform,
+      kernel,
+      {
+        args,
+        captureStdout: machine,
+        interactive,
+        env: guestEnv(req.lang, interactive),
+        timeoutS: seconds(process.env.NSLAB_VM_TIMEOUT, 900),
+        memoryMiB: seconds(process.env.NSLAB_VM_MEMORY, 1024),
+        ...(fault ? { fault } : {}),
+        ...(script !== undefined ? { script } : {}),
+      },
+      {
+        // Machine reporters keep stdout for the document: the guest's live output goes to stderr.
+        write: machine ? (c) => process.stderr.write(c) : (c) => process.stdout.write(c),
+        signal: interrupt.signal,
+        received: interrupt.received,
+      },
+    );
+    switch (outcome.kind) {
+      case 'exited':
+        if (machine) out(outcome.stdout.replace(/\n$/, ''));
+        err(`nslab: the VM finished in ${(outcome.wallMs / 1000).toFixed(1)} s${outcome.bootMs !== undefined ? ` (boot to job: ${(outcome.bootMs / 1000).toFixed(1)} s of guest time)` : ''}; guest exit code ${outcome.code}.`);
+        return outcome.code;
+      case 'interrupted':
+        err(`nslab: ${outcome.signal}: the VM was stopped and its files removed.`);
+        return exitCodeFor(outcome.signal);
+      case 'error': {
+        err(`nslab: VM error: ${outcome.reason}`);
+        if (outcome.console.trim()) err(`nslab: the guest console ended with:\n${tail(outcome.console, 15)}`);
+        if (machine) out(render(req.reporter as Exclude<ReporterName, 'human'>, errorReport(req, outcome.reason)).replace(/\n$/, ''));
+        else if (req.command !== 'shell') out(`✗ VM error: ${outcome.reason} — no check passed`);
+        return 1;
+      }
+    }
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+/** `nslab vm prepare`: build the VM cache now (kernel and modules), with a progress bar. */
+export async function vmPrepare(out: Out): Promise<number> {
+  const p = usable('vm prepare writes to /var/cache/nslab and needs root: sudo npx nslab vm prepare.');
+  if (typeof p === 'number') return p;
+  const interrupt = onInterrupt((line) => err(`\n${line}`));
+  const t0 = Date.now();
+  const bar = progressBar();
+  try {
+    const k = await prepareKernel(Object.keys(LAB_MODULES), bar, interrupt.signal);
+    bar.done(`VM kernel ready: ${describe(k)}`);
+    out(`kernel   ${k.dir}/${k.kernel}${k.pvh ? ' (ELF, PVH boot)' : ''}`);
+    out(`modules  ${k.modules.length}: ${k.modules.map((m) => m.replace(/\.ko$/, '')).join(' ')}`);
+    out(`cache    ${k.dir} (${(cacheSize(k.dir) / 1048576).toFixed(0)} MiB), built ${k.builtAt}`);
+    out(`accel    ${p.platform.accel.kind}: ${p.platform.accel.why}`);
+    out(`took     ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return 0;
+  } catch (e) {
+    if (interrupt.received()) return exitCodeFor(interrupt.received()!);
+    err(`nslab: vm prepare failed: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+/** One line for `nslab doctor`: can labs run with --vm here, and with which kernel. */
+export function vmDoctorLine(): string {
+  const p = platform();
+  if (!p.ok) return `✗ VM path (--vm)        unavailable: ${p.missing.map((m) => `${m.what} missing — ${m.remedy}`).join('; ')}`;
+  const k = cachedKernelFor(['12-devicemapper']);
+  const kernel = k
+    ? `kernel cached: ${describe(k)}`
+    : `no kernel cached yet: the first --vm run (or nslab vm prepare) fetches one into ${cacheRoot()}`;
+  const firmware = p.platform.firmware ? ', qboot firmware' : '';
+  return `✓ VM path (--vm)        available: qemu ${p.platform.accel.kind.toUpperCase()}${firmware} (${p.platform.accel.why}); ${kernel}`;
+}

@@ -1,0 +1,30 @@
+// The kit: everything a lab may use from the runner, in one place. A lab imports this module,
+// the addon's typed wrapper (addon/index.ts) and files of its own folder — nothing else
+// (test/unit/layers.test.ts fails on any other import).
+export type * from '../core/model.js';
+export type { Entry } from '../core/journal.js';
+export {
+  hostMountinfoOf,
+  hostPids,
+  holdersOf,
+  listDir,
+  mountAt,
+  mountsOf,
+  msgQueues,
+  nsOf,
+  parseMountinfo,
+  peerGroup,
+  processesIn,
+  propagation,
+  readLines,
+  statusField,
+  tryRead,
+  type MountLine,
+} from '../core/proc.js';
+export { mountsUnder, msgKey } from '../core/undo.js';
+export { startTime } from '../core/paths.js';
+export { useNetnsDirs } from '../core/shared.js';
+export * from './container.js';
+export * from './shell.js';
+export * from './cgroup.js';
+export * from './requirements.js';
