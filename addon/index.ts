@@ -6,53 +6,19 @@ import { constants as osConstants } from 'node:os';
 import { loadBinding, probePath } from './loader.js';
 import { diagnose } from './diagnose.js';
 import type { RawAction, RawBinding } from './native.js';
+import { CLONE_FLAG, actionEntry, type Lookup, type SetupAction } from './actions.js';
 
 export { probePath, packageRoot, AddonMissingError } from './loader.js';
 export { workloadPath } from './loader.js';
 export { diagnose } from './diagnose.js';
+export type { SetupAction } from './actions.js';
 
 export type Namespace = 'uts' | 'ipc' | 'pid' | 'mnt' | 'net' | 'user' | 'cgroup';
 export const NAMESPACES: readonly Namespace[] = ['uts', 'ipc', 'pid', 'mnt', 'net', 'user', 'cgroup'];
 
-const CLONE_FLAG: Record<Namespace, string> = {
-  uts: 'CLONE_NEWUTS',
-  ipc: 'CLONE_NEWIPC',
-  pid: 'CLONE_NEWPID',
-  mnt: 'CLONE_NEWNS',
-  net: 'CLONE_NEWNET',
-  user: 'CLONE_NEWUSER',
-  cgroup: 'CLONE_NEWCGROUP',
-};
-
 export type MountFlag =
   | 'rdonly' | 'nosuid' | 'nodev' | 'noexec' | 'remount' | 'bind' | 'move' | 'rec'
   | 'private' | 'slave' | 'shared' | 'unbindable' | 'strictatime' | 'relatime';
-
-/** One setup step the child runs between clone() and execve(). */
-export type SetupAction =
-  | { do: 'wait' }
-  | { do: 'sethostname'; name: string }
-  | { do: 'makePrivate'; path?: string }
-  | { do: 'mount'; source?: string; target: string; fstype?: string; flags?: readonly MountFlag[]; data?: string }
-  | { do: 'umount'; target: string; detach?: boolean }
-  | { do: 'mkdir'; path: string; mode?: number }
-  | { do: 'chroot'; path: string }
-  | { do: 'chdir'; path: string }
-  | { do: 'pivotRoot'; newRoot: string; putOld: string }
-  | { do: 'setns'; path: string; ns?: Namespace }
-  | { do: 'unshare'; namespaces: readonly Namespace[] }
-  | { do: 'setgroups' }
-  | { do: 'setresgid'; gid: number }
-  | { do: 'setresuid'; uid: number }
-  | { do: 'fork' }
-  | { do: 'writeFile'; path: string; content: string; create?: boolean }
-  | { do: 'mknod'; path: string; type: 'c' | 'b'; mode: number; major: number; minor: number }
-  | { do: 'symlink'; target: string; path: string }
-  | { do: 'pdeathsig'; signal: NodeJS.Signals }
-  | { do: 'setsid' }
-  | { do: 'rmdir'; path: string }
-  /** prctl(PR_SET_DUMPABLE, 1): after a uid change, lets that uid open this process's /proc files (uid_map). */
-  | { do: 'dumpable' };
 
 export type StdioMode = 'pipe' | 'inherit' | 'null' | number;
 
@@ -114,33 +80,9 @@ export function errnoName(errno: number): string {
   return errnoNames.get(errno) ?? `E${errno}`;
 }
 
-/** What an action means in system-call terms, for error messages. */
+/** What an action means in system-call terms, for error messages (the table in actions.ts). */
 function describeAction(a: SetupAction): { syscall: string; path?: string; call: string } {
-  const q = (s: string | undefined) => (s === undefined ? 'NULL' : JSON.stringify(s));
-  switch (a.do) {
-    case 'wait': return { syscall: 'read', call: 'read(sync pipe)' };
-    case 'sethostname': return { syscall: 'sethostname', call: `sethostname(${q(a.name)})` };
-    case 'makePrivate': return { syscall: 'mount', path: a.path ?? '/', call: `mount(NULL, ${q(a.path ?? '/')}, MS_REC|MS_PRIVATE)` };
-    case 'mount': return { syscall: 'mount', path: a.target, call: `mount(${q(a.source)}, ${q(a.target)}${a.fstype ? `, ${q(a.fstype)}` : ''})` };
-    case 'umount': return { syscall: 'umount2', path: a.target, call: `umount2(${q(a.target)})` };
-    case 'mkdir': return { syscall: 'mkdir', path: a.path, call: `mkdir(${q(a.path)})` };
-    case 'chroot': return { syscall: 'chroot', path: a.path, call: `chroot(${q(a.path)})` };
-    case 'chdir': return { syscall: 'chdir', path: a.path, call: `chdir(${q(a.path)})` };
-    case 'pivotRoot': return { syscall: 'pivot_root', path: a.newRoot, call: `pivot_root(${q(a.newRoot)}, ${q(a.putOld)})` };
-    case 'setns': return { syscall: 'setns', path: a.path, call: `setns(${q(a.path)})` };
-    case 'unshare': return { syscall: 'unshare', call: `unshare(${a.namespaces.map((n) => CLONE_FLAG[n]).join('|')})` };
-    case 'setgroups': return { syscall: 'setgroups', call: 'setgroups(0, NULL)' };
-    case 'setresgid': return { syscall: 'setresgid', call: `setresgid(${a.gid})` };
-    case 'setresuid': return { syscall: 'setresuid', call: `setresuid(${a.uid})` };
-    case 'fork': return { syscall: 'clone', call: 'fork()' };
-    case 'writeFile': return { syscall: 'write', path: a.path, call: `write(${q(a.path)}, ${q(a.content)})` };
-    case 'mknod': return { syscall: 'mknod', path: a.path, call: `mknod(${q(a.path)}, ${a.type} ${a.major}:${a.minor})` };
-    case 'symlink': return { syscall: 'symlink', path: a.path, call: `symlink(${q(a.target)}, ${q(a.path)})` };
-    case 'pdeathsig': return { syscall: 'prctl', call: 'prctl(PR_SET_PDEATHSIG)' };
-    case 'setsid': return { syscall: 'setsid', call: 'setsid()' };
-    case 'rmdir': return { syscall: 'rmdir', path: a.path, call: `rmdir(${q(a.path)})` };
-    case 'dumpable': return { syscall: 'prctl', call: 'prctl(PR_SET_DUMPABLE, 1)' };
-  }
+  return actionEntry(a.do)!.describe(a);
 }
 
 function binding(): RawBinding {
@@ -161,38 +103,14 @@ export function mountFlags(flags: readonly MountFlag[] = []): number {
   return flags.reduce((acc, f) => acc | constant(`MS_${f.toUpperCase()}`), 0);
 }
 
+const lookup: Lookup = { constant, cloneFlags, mountFlags };
+
+/** The raw action the addon takes (the table in actions.ts; the numbers from the binding). */
 function toRaw(a: SetupAction): RawAction {
   const op = binding().constants.ops[a.do];
-  if (op === undefined) throw new Error(`unknown setup action ${a.do}`);
-  switch (a.do) {
-    case 'sethostname': return { op, a: a.name };
-    case 'makePrivate': return { op, a: a.path ?? '/' };
-    case 'mount': {
-      const raw: RawAction = { op, b: a.target, n: mountFlags(a.flags) };
-      if (a.source !== undefined) raw.a = a.source;
-      if (a.fstype !== undefined) raw.c = a.fstype;
-      if (a.data !== undefined) raw.d = a.data;
-      return raw;
-    }
-    case 'umount': return { op, a: a.target, n: a.detach ? constant('MNT_DETACH') : 0 };
-    case 'mkdir': return { op, a: a.path, n: a.mode ?? 0o755 };
-    case 'chroot': case 'chdir': case 'rmdir': return { op, a: a.path };
-    case 'pivotRoot': return { op, a: a.newRoot, b: a.putOld };
-    case 'setns': return { op, a: a.path, n: a.ns ? cloneFlags([a.ns]) : 0 };
-    case 'unshare': return { op, n: cloneFlags(a.namespaces) };
-    case 'setresgid': return { op, n: a.gid };
-    case 'setresuid': return { op, n: a.uid };
-    case 'writeFile': return { op, a: a.path, b: a.content, n: a.create ? 1 : 0 };
-    case 'mknod': return { op, a: a.path, n: constant(a.type === 'c' ? 'S_IFCHR' : 'S_IFBLK') | a.mode, m: makedev(a.major, a.minor) };
-    case 'symlink': return { op, a: a.target, b: a.path };
-    case 'pdeathsig': return { op, n: osConstants.signals[a.signal] };
-    case 'wait': case 'setgroups': case 'fork': case 'setsid': case 'dumpable': return { op };
-  }
-}
-
-/** glibc's makedev() for the small numbers labs use. */
-function makedev(major: number, minor: number): number {
-  return ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & ~0xff) << 12);
+  const entry = actionEntry(a.do);
+  if (op === undefined || entry === undefined) throw new Error(`unknown setup action ${a.do}`);
+  return { op, ...entry.marshal(a, lookup) };
 }
 
 const STDIO_CODE = { pipe: -1, inherit: -2, null: -3 } as const;

@@ -4,9 +4,11 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "child.h"
 #include "fs.h"
 #include "ipc.h"
 #include "mount.h"
+#include "reaper.h"
 #include "spawn.h"
 #include "term.h"
 #include "xattr.h"
@@ -44,32 +46,13 @@ Napi::Object Constants(Napi::Env env) {
   NSLAB_CONST(S_IFBLK);
 #undef NSLAB_CONST
   Napi::Object ops = Napi::Object::New(env);
-  ops.Set("wait", static_cast<int>(kWait));
-  ops.Set("sethostname", static_cast<int>(kSetHostname));
-  ops.Set("makePrivate", static_cast<int>(kMakePrivate));
-  ops.Set("mount", static_cast<int>(kMount));
-  ops.Set("umount", static_cast<int>(kUmount));
-  ops.Set("mkdir", static_cast<int>(kMkdir));
-  ops.Set("chroot", static_cast<int>(kChroot));
-  ops.Set("chdir", static_cast<int>(kChdir));
-  ops.Set("pivotRoot", static_cast<int>(kPivotRoot));
-  ops.Set("setns", static_cast<int>(kSetns));
-  ops.Set("unshare", static_cast<int>(kUnshare));
-  ops.Set("setgroups", static_cast<int>(kSetgroups));
-  ops.Set("setresgid", static_cast<int>(kSetresgid));
-  ops.Set("setresuid", static_cast<int>(kSetresuid));
-  ops.Set("fork", static_cast<int>(kFork));
-  ops.Set("writeFile", static_cast<int>(kWriteFile));
-  ops.Set("mknod", static_cast<int>(kMknod));
-  ops.Set("symlink", static_cast<int>(kSymlink));
-  ops.Set("pdeathsig", static_cast<int>(kPdeathsig));
-  ops.Set("setsid", static_cast<int>(kSetsid));
-  ops.Set("rmdir", static_cast<int>(kRmdir));
-  ops.Set("dumpable", static_cast<int>(kDumpable));
+#define NSLAB_ACTION(NAME, js, fields, syscall, doc) ops.Set(#js, static_cast<int>(NSLAB_OP_##NAME));
+#include "actions.def"
+#undef NSLAB_ACTION
   c.Set("ops", ops);
-  c.Set("stepExec", kStepExec);
-  c.Set("stepStdio", kStepStdio);
-  c.Set("stepSignals", kStepSignals);
+  c.Set("stepExec", static_cast<int>(NSLAB_STEP_EXEC));
+  c.Set("stepStdio", static_cast<int>(NSLAB_STEP_STDIO));
+  c.Set("stepSignals", static_cast<int>(NSLAB_STEP_SIGNALS));
   return c;
 }
 

@@ -1,18 +1,126 @@
 // 01-uts: the UTS namespace gives a container its own hostname.
 import { hostname as osHostname } from 'node:os';
 import { nsInode } from '../../addon/index.js';
-import { Container, probeOnce, shown, which, type ProbeReport, basics, namespaces, interactive, type Lab } from '../../runner/kit/index.js';
+import { Container, probeOnce, shown, step, which, type ProbeReport, basics, namespaces, interactive, type Lab } from '../../runner/kit/index.js';
 
-interface State {
-  hostBefore?: string;
-  parentUts?: number;
-  control?: { report: ProbeReport; childUts: number };
-  isolated?: { report: ProbeReport; hostnameCmd: string; childUts: number; hostAfter: string };
+/** The control experiment: a plain child, and the host it was compared with. */
+export interface Control {
+  readonly hostBefore: string;
+  readonly parentUts: number;
+  readonly report: ProbeReport;
+  readonly childUts: number;
+}
+
+/** A child in a new UTS namespace that renamed itself. */
+export interface Isolated {
+  /** What the probe in the container reported, and what `hostname` printed there. */
+  readonly report: ProbeReport;
+  readonly hostnameCmd: string;
+  /** The container's uts inode read from the host (/proc/PID/ns/uts). */
+  readonly childUts: number;
+  readonly hostBefore: string;
+  readonly hostAfter: string;
+  readonly parentUts: number;
 }
 
 const HOSTNAME = 'container';
 
-export const lab: Lab<State> = {
+const HOSTNAME_CMD = which('hostname') ?? '/bin/hostname';
+
+export const control = step<Control>({
+  id: 'control',
+  title: { en: 'Control: a plain clone() shares the hostname', zh: '对照实验:普通 clone() 共用主机名' },
+  explain: {
+    en: 'Without namespace flags clone() is just a fork: the child lives in the same UTS namespace as its parent, so it sees the same hostname and the same namespace inode.',
+    zh: '不带 namespace 标志时,clone() 就是一次 fork:子进程与父进程处于同一个 UTS namespace,看到相同的主机名和相同的 namespace inode。',
+  },
+  article: 'clone(container_main, container_stack+STACK_SIZE, SIGCHLD, NULL);',
+  modern: 'sh -c hostname   # a plain child process',
+  async run(ctx) {
+    const hostBefore = osHostname();
+    const parentUts = nsInode('self', 'uts');
+    const { report, hostPid } = await probeOnce(ctx, { namespaces: [] });
+    await shown(ctx, 'hostname', [HOSTNAME_CMD], { where: 'child (no namespace flags)' });
+    ctx.log(`child ${hostPid}: uts:[${report.ns.uts}]   parent ${process.pid}: uts:[${parentUts}]`);
+    return { hostBefore, parentUts, report, childUts: report.ns.uts ?? 0 };
+  },
+  checks: [
+    {
+      id: 'same-hostname',
+      description: 'A child without CLONE_NEWUTS sees the host hostname.',
+      evaluate: (o) => ({ observed: o.report.hostname, expected: o.hostBefore, pass: o.report.hostname === o.hostBefore }),
+    },
+    {
+      id: 'same-uts-inode',
+      description: "The child's /proc/PID/ns/uts inode equals the parent's.",
+      evaluate: (o) => ({
+        observed: `uts:[${o.childUts}]`,
+        expected: `uts:[${o.parentUts}]`,
+        pass: o.childUts === o.parentUts && o.parentUts !== 0,
+      }),
+    },
+  ],
+});
+
+export const isolated = step<Isolated>({
+  id: 'new-uts',
+  title: { en: 'CLONE_NEWUTS: the child renames only itself', zh: 'CLONE_NEWUTS:子进程只改自己的主机名' },
+  explain: {
+    en: 'With CLONE_NEWUTS the child gets a copy of the UTS namespace. Its sethostname("container") changes that copy only: inside, hostname prints container; the host keeps its name.',
+    zh: '加上 CLONE_NEWUTS,子进程得到一份 UTS namespace 的副本。它调用 sethostname("container") 只修改这份副本:容器里 hostname 输出 container,宿主机名字不变。',
+  },
+  article: 'sethostname("container",10); clone(container_main, ..., CLONE_NEWUTS | SIGCHLD, NULL);',
+  modern: `unshare --uts --fork sh -c 'hostname ${HOSTNAME}; hostname'`,
+  async run(ctx) {
+    const { hostBefore, parentUts } = ctx.observed(control);
+    const c = await Container.start(ctx, {
+      namespaces: ['uts'],
+      actions: [{ do: 'sethostname', name: HOSTNAME }],
+      label: 'UTS container',
+    });
+    let seen: { hostnameCmd: string; childUts: number };
+    try {
+      const r = await shown(ctx, 'hostname', [HOSTNAME_CMD], { container: c });
+      const childUts = nsInode(c.pid, 'uts');
+      await shown(ctx, `readlink /proc/${c.pid}/ns/uts /proc/${process.pid}/ns/uts`, [
+        which('readlink') ?? '/bin/readlink',
+        `/proc/${c.pid}/ns/uts`,
+        `/proc/${process.pid}/ns/uts`,
+      ]);
+      seen = { hostnameCmd: r.stdout.trim(), childUts };
+    } finally {
+      await c.stop();
+    }
+    return { report: c.report, ...seen, hostBefore, hostAfter: osHostname(), parentUts };
+  },
+  checks: [
+    {
+      id: 'hostname-inside',
+      description: `Inside the new UTS namespace the hostname is "${HOSTNAME}".`,
+      evaluate: (o) => ({
+        observed: `probe: ${o.report.hostname}, hostname: ${o.hostnameCmd}`,
+        expected: `${HOSTNAME}, ${HOSTNAME}`,
+        pass: o.report.hostname === HOSTNAME && o.hostnameCmd === HOSTNAME,
+      }),
+    },
+    {
+      id: 'host-unchanged',
+      description: "The host's hostname is unchanged.",
+      evaluate: (o) => ({ observed: o.hostAfter, expected: o.hostBefore, pass: o.hostAfter === o.hostBefore }),
+    },
+    {
+      id: 'uts-inode-differs',
+      description: "The container's uts namespace inode differs from the host's.",
+      evaluate: (o) => ({
+        observed: `container uts:[${o.childUts}] (probe saw uts:[${o.report.ns.uts}]), host uts:[${o.parentUts}]`,
+        expected: 'two different inodes, and the probe agrees with the host view',
+        pass: o.childUts !== o.parentUts && o.report.ns.uts === o.childUts,
+      }),
+    },
+  ],
+});
+
+export const lab: Lab = {
   id: '01-uts',
   title: { en: 'UTS namespace: a hostname of its own', zh: 'UTS namespace:独立的主机名' },
   card: {
@@ -42,108 +150,7 @@ export const lab: Lab<State> = {
     },
   },
   requirements: [...basics, namespaces('uts')],
-  init: () => ({}),
-  steps: [
-    {
-      id: 'control',
-      title: { en: 'Control: a plain clone() shares the hostname', zh: '对照实验:普通 clone() 共用主机名' },
-      explain: {
-        en: 'Without namespace flags clone() is just a fork: the child lives in the same UTS namespace as its parent, so it sees the same hostname and the same namespace inode.',
-        zh: '不带 namespace 标志时,clone() 就是一次 fork:子进程与父进程处于同一个 UTS namespace,看到相同的主机名和相同的 namespace inode。',
-      },
-      article: 'clone(container_main, container_stack+STACK_SIZE, SIGCHLD, NULL);',
-      modern: 'sh -c hostname   # a plain child process',
-      async run(ctx, s) {
-        s.hostBefore = osHostname();
-        s.parentUts = nsInode('self', 'uts');
-        const { report, hostPid } = await probeOnce(ctx, { namespaces: [] });
-        s.control = { report, childUts: report.ns.uts ?? 0 };
-        await shown(ctx, 'hostname', [which('hostname') ?? '/bin/hostname'], { where: 'child (no namespace flags)' });
-        ctx.log(`child ${hostPid}: uts:[${report.ns.uts}]   parent ${process.pid}: uts:[${s.parentUts}]`);
-      },
-      checks: [
-        {
-          id: 'same-hostname',
-          description: 'A child without CLONE_NEWUTS sees the host hostname.',
-          evaluate: (s) => ({
-            observed: s.control!.report.hostname,
-            expected: s.hostBefore!,
-            pass: s.control!.report.hostname === s.hostBefore,
-          }),
-        },
-        {
-          id: 'same-uts-inode',
-          description: "The child's /proc/PID/ns/uts inode equals the parent's.",
-          evaluate: (s) => ({
-            observed: `uts:[${s.control!.childUts}]`,
-            expected: `uts:[${s.parentUts}]`,
-            pass: s.control!.childUts === s.parentUts && s.parentUts !== 0,
-          }),
-        },
-      ],
-    },
-    {
-      id: 'new-uts',
-      title: { en: 'CLONE_NEWUTS: the child renames only itself', zh: 'CLONE_NEWUTS:子进程只改自己的主机名' },
-      explain: {
-        en: 'With CLONE_NEWUTS the child gets a copy of the UTS namespace. Its sethostname("container") changes that copy only: inside, hostname prints container; the host keeps its name.',
-        zh: '加上 CLONE_NEWUTS,子进程得到一份 UTS namespace 的副本。它调用 sethostname("container") 只修改这份副本:容器里 hostname 输出 container,宿主机名字不变。',
-      },
-      article: 'sethostname("container",10); clone(container_main, ..., CLONE_NEWUTS | SIGCHLD, NULL);',
-      modern: `unshare --uts --fork sh -c 'hostname ${HOSTNAME}; hostname'`,
-      async run(ctx, s) {
-        const c = await Container.start(ctx, {
-          namespaces: ['uts'],
-          actions: [{ do: 'sethostname', name: HOSTNAME }],
-          label: 'UTS container',
-        });
-        try {
-          const r = await shown(ctx, 'hostname', [which('hostname') ?? '/bin/hostname'], { container: c });
-          const childUts = nsInode(c.pid, 'uts');
-          await shown(ctx, `readlink /proc/${c.pid}/ns/uts /proc/${process.pid}/ns/uts`, [
-            which('readlink') ?? '/bin/readlink',
-            `/proc/${c.pid}/ns/uts`,
-            `/proc/${process.pid}/ns/uts`,
-          ]);
-          s.isolated = { report: c.report, hostnameCmd: r.stdout.trim(), childUts, hostAfter: osHostname() };
-        } finally {
-          await c.stop();
-        }
-        s.isolated.hostAfter = osHostname();
-      },
-      checks: [
-        {
-          id: 'hostname-inside',
-          description: `Inside the new UTS namespace the hostname is "${HOSTNAME}".`,
-          evaluate: (s) => ({
-            observed: `probe: ${s.isolated!.report.hostname}, hostname: ${s.isolated!.hostnameCmd}`,
-            expected: `${HOSTNAME}, ${HOSTNAME}`,
-            pass: s.isolated!.report.hostname === HOSTNAME && s.isolated!.hostnameCmd === HOSTNAME,
-          }),
-        },
-        {
-          id: 'host-unchanged',
-          description: "The host's hostname is unchanged.",
-          evaluate: (s) => ({
-            observed: s.isolated!.hostAfter,
-            expected: s.hostBefore!,
-            pass: s.isolated!.hostAfter === s.hostBefore,
-          }),
-        },
-        {
-          id: 'uts-inode-differs',
-          description: "The container's uts namespace inode differs from the host's.",
-          evaluate: (s) => ({
-            observed: `container uts:[${s.isolated!.childUts}] (probe saw uts:[${s.isolated!.report.ns.uts}]), host uts:[${s.parentUts}]`,
-            expected: 'two different inodes, and the probe agrees with the host view',
-            pass:
-              s.isolated!.childUts !== s.parentUts &&
-              s.isolated!.report.ns.uts === s.isolated!.childUts,
-          }),
-        },
-      ],
-    },
-  ],
+  steps: [control, isolated],
   shell: {
     open: (ctx) =>
       interactive(ctx, { labId: '01-uts', namespaces: ['uts'], actions: [{ do: 'sethostname', name: HOSTNAME }] }),

@@ -1,11 +1,10 @@
 // Runs labs: probes their requirements, runs each step, evaluates its checks and always
 // unwinds the cleanup stack. Emits RunEvents for whoever renders them and returns results in
 // the shape of the JSON report.
-import { join } from 'node:path';
-import { spawn as spawnChild, type Child, type SpawnSpec } from '../../addon/index.js';
-import { CleanupStack, recoverAll } from './cleanup.js';
-import { claimRun, ResourceLock } from './owner.js';
-import { ensureRunDir, mkdirOwn } from './paths.js';
+import { recoverAll } from './cleanup.js';
+import { LabContext } from './context.js';
+import { ResourceLock } from './owner.js';
+import { ensureRunDir } from './paths.js';
 import type {
   Check,
   CheckResult,
@@ -15,7 +14,6 @@ import type {
   RunListener,
   Status,
   Step,
-  StepContext,
   StepResult,
   Transcript,
 } from './model.js';
@@ -46,9 +44,9 @@ export async function checkRequirements(lab: Lab): Promise<{ ok: true } | { ok: 
 }
 
 /** A check starts as a failure and passes only when its observation proves the claim. */
-export function evaluateCheck<S>(check: Check<S>, state: S): CheckResult {
+export function evaluateCheck<O>(check: Check<O>, observed: O): CheckResult {
   try {
-    const o = check.evaluate(state);
+    const o = check.evaluate(observed);
     if (o.skip !== undefined)
       return { id: check.id, description: check.description, status: 'skipped', observed: o.observed, expected: o.expected, reason: o.skip };
     return { id: check.id, description: check.description, status: o.pass === true ? 'passed' : 'failed', observed: o.observed, expected: o.expected };
@@ -125,82 +123,6 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** The context handed to each step of one lab run. */
-export class LabContext {
-  readonly cleanup: CleanupStack;
-  private scratchDir: string | undefined;
-  private publicDir: string | undefined;
-  constructor(
-    readonly lab: Lab,
-    readonly lang: Lang,
-    readonly signal: AbortSignal,
-    private readonly emit: RunListener,
-  ) {
-    this.cleanup = new CleanupStack(claimRun(lab.id));
-  }
-
-  get token(): string {
-    return this.cleanup.run.token;
-  }
-
-  private ownDir(name: string, mode: number): string {
-    const dir = join(this.cleanup.run.dir, name);
-    return this.cleanup.createSync({ kind: 'path', rel: name }, `${name === 'ws' ? 'workspace' : 'scratch directory'} ${dir}`, () =>
-      mkdirOwn(this.cleanup.run.dir, name, mode),
-    ).value;
-  }
-
-  scratch(): string {
-    return (this.scratchDir ??= this.ownDir('scratch', 0o700));
-  }
-
-  publicScratch(): string {
-    return (this.publicDir ??= this.ownDir('ws', 0o755));
-  }
-
-  /** Spawn and record in one call: a child that cannot be recorded is killed at once. */
-  spawn(spec: SpawnSpec, label: string): { child: Child; id: number } {
-    this.cleanup.assertOpen(label);
-    const child = spawnChild(spec);
-    try {
-      return { child, id: this.cleanup.pushProcess(child.pid, child.startTime, `${label} (pid ${child.pid})`) };
-    } catch (e) {
-      child.kill('SIGKILL');
-      throw e;
-    }
-  }
-
-  /** Unwind, then release the run (its directory goes when nothing is left). */
-  finish(): { removed: string[]; errors: string[] } {
-    const r = this.cleanup.unwind();
-    this.cleanup.close();
-    return r;
-  }
-
-  forStep(step: Step<unknown>, sink: { transcripts: Transcript[]; measurements: Record<string, unknown> }): StepContext {
-    const lab = this.lab;
-    return {
-      lang: this.lang,
-      cleanup: this.cleanup,
-      signal: this.signal,
-      token: this.token,
-      name: (suffix) => this.cleanup.name(suffix),
-      spawn: (spec, label) => this.spawn(spec, label),
-      scratch: () => this.scratch(),
-      publicScratch: () => this.publicScratch(),
-      transcript: (t) => {
-        sink.transcripts.push(t);
-        this.emit({ type: 'transcript', lab, step, transcript: t });
-      },
-      log: (line) => this.emit({ type: 'log', lab, step, line }),
-      progress: (fraction, label) => this.emit({ type: 'progress', lab, step, fraction, ...(label !== undefined ? { label } : {}) }),
-      measure: (name, value) => {
-        sink.measurements[name] = value;
-      },
-    };
-  }
-}
-
 /** What `LabSession.start()` found: the lab can run, or it is skipped (with its final result). */
 export type SessionStart = { ok: true } | { ok: false; reason: string; remedy?: string; result: LabResult };
 
@@ -216,7 +138,6 @@ export class LabSession {
   private readonly signal: AbortSignal;
   private readonly started = Date.now();
   private ctx: LabContext | undefined;
-  private state: unknown;
   private blocked: string | undefined;
   private early: { removed: string[]; errors: string[] } | undefined;
   private skipped: LabResult | undefined;
@@ -250,7 +171,6 @@ export class LabSession {
       if (this.signal.aborted) return this.skip('interrupted while waiting for another run to finish');
       throw e;
     }
-    this.state = lab.init();
     return { ok: true };
   }
 
@@ -299,9 +219,12 @@ export class LabSession {
     const sink = { transcripts: [] as Transcript[], measurements: {} as Record<string, unknown> };
     const t0 = Date.now();
     let error: string | undefined;
-    const running = step.run(ctx.forStep(step, sink), this.state);
+    let observed: unknown;
+    ctx.observations.delete(step); // a step run again observes afresh
+    const running = step.run(ctx.forStep(step, sink));
     try {
-      await abortable(running, signal);
+      observed = await abortable(running, signal);
+      ctx.observations.set(step, observed);
     } catch (e) {
       if (e instanceof Interrupted) {
         // Remove what the step made (its processes die with it), then let it wind down: the
@@ -313,7 +236,7 @@ export class LabSession {
     }
     let checks: CheckResult[];
     if (error === undefined) {
-      checks = step.checks.map((c) => evaluateCheck(c, this.state));
+      checks = step.checks.map((c) => evaluateCheck(c, observed));
     } else {
       checks = step.checks.map((c) => ({
         id: c.id,

@@ -53,11 +53,15 @@ export interface CheckOutcome {
   readonly skip?: string;
 }
 
-export interface Check<S> {
+/**
+ * One claim about what a step observed. `evaluate` is a pure function of the step's observation:
+ * no I/O, no clock, so every check is unit-tested with made-up observations (labs/NN/examples.ts).
+ */
+export interface Check<O> {
   readonly id: string;
   /** One sentence: what this check establishes. */
   readonly description: string;
-  evaluate(state: S): CheckOutcome;
+  evaluate(observed: O): CheckOutcome;
 }
 
 /** What a running step can tell the outside world while it works. */
@@ -85,9 +89,19 @@ export interface StepContext {
   measure(name: string, value: unknown): void;
   /** Set when the run is being interrupted; long loops should stop early. */
   readonly signal: AbortSignal;
+  /**
+   * What an earlier step of this run observed (the step object itself names it, so the type
+   * follows). Throws when that step has not run in this session.
+   */
+  observed<O>(step: Step<O>): O;
 }
 
-export interface Step<S> {
+/**
+ * One experiment: `run` does it and returns what it observed; each check judges that observation.
+ * Data a check needs from an earlier step is copied into this step's observation by `run`
+ * (through `ctx.observed(earlierStep)`), so a check never reaches outside its argument.
+ */
+export interface Step<O> {
   readonly id: string;
   readonly title: Text;
   readonly explain: Text;
@@ -95,25 +109,29 @@ export interface Step<S> {
   readonly article?: string;
   /** Today's equivalent, what nslab actually does. */
   readonly modern?: string;
-  run(ctx: StepContext, state: S): Promise<void>;
-  readonly checks: readonly Check<S>[];
+  run(ctx: StepContext): Promise<O>;
+  readonly checks: readonly Check<O>[];
+}
+
+/** Declare a step; the observation's type is inferred from `run` and types every check. */
+export function step<O>(s: Step<O>): Step<O> {
+  return s;
 }
 
 /** How `nslab shell <lab>` gets a shell inside the lab's container. */
-export interface ShellHook<S> {
+export interface ShellHook {
   /** Build the container with an interactive shell as its process; resolve with its exit code. */
-  open(ctx: StepContext, state: S): Promise<number>;
+  open(ctx: StepContext): Promise<number>;
 }
 
-export interface Lab<S = any> {
+export interface Lab {
   readonly id: string;
   readonly title: Text;
   readonly card: Card;
   readonly requirements: readonly Requirement[];
-  /** A fresh state object for one run. */
-  init(): S;
-  readonly steps: readonly Step<S>[];
-  readonly shell?: ShellHook<S>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each step has its own observation type
+  readonly steps: readonly Step<any>[];
+  readonly shell?: ShellHook;
   /**
    * Host resources this lab needs alone (e.g. 'cgroups': the CPU it measures and the cgroup2
    * root it switches controllers in). A second run waits for the first, and says for whom.

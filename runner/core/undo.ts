@@ -69,9 +69,13 @@ function tool(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env)
   execFileSync(cmd, args, { stdio: 'ignore', env });
 }
 
-/** Without a running udev (a VM, a container) libdevmapper must remove /dev/mapper nodes itself. */
-export function dmEnv(): NodeJS.ProcessEnv {
-  return existsSync('/run/udev/control') ? process.env : { ...process.env, DM_DISABLE_UDEV: '1' };
+/**
+ * What dmsetup needs in its environment here: without a running udev (a VM, a container)
+ * libdevmapper waits for udev to make or remove /dev/mapper nodes; DM_DISABLE_UDEV=1 makes it
+ * do so itself. nslab's only such helper (labs get it from the kit).
+ */
+export function dmEnv(): Readonly<Record<string, string>> {
+  return existsSync('/run/udev/control') ? {} : { DM_DISABLE_UDEV: '1' };
 }
 
 /** An nslab name that carries this token. */
@@ -252,10 +256,10 @@ function act(entry: Entry, run: RunRef): void {
       return;
     }
     case 'dm':
-      if (existsSync(`/dev/mapper/${entry.name}`)) tool('dmsetup', ['remove', '--retry', entry.name], dmEnv());
+      if (existsSync(`/dev/mapper/${entry.name}`)) tool('dmsetup', ['remove', '--retry', entry.name], { ...process.env, ...dmEnv() });
       return;
     case 'dmResume':
-      if (existsSync(`/dev/mapper/${entry.name}`)) tool('dmsetup', ['resume', entry.name], dmEnv());
+      if (existsSync(`/dev/mapper/${entry.name}`)) tool('dmsetup', ['resume', entry.name], { ...process.env, ...dmEnv() });
       return;
   }
 }

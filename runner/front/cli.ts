@@ -1,8 +1,9 @@
 // The nslab command line: list, run, verify, doctor, shell, clean (and the guided tour).
 import { findLab, isPlanned, nearestId, registry } from '../../labs/index.js';
 import { recoverAll } from '../core/cleanup.js';
+import { openShell, ShellUnavailable } from '../core/shell-run.js';
 import { ensureRunDir } from '../core/paths.js';
-import { checkRequirements, LabContext, runLab } from '../core/engine.js';
+import { runLab } from '../core/engine.js';
 import { hostInfo, version } from './host.js';
 import { describeFailure, exitCodeFor, exitCodeForFailure, guardOutput, isBroken, onInterrupt, outputFailure, writeOut } from './interrupt.js';
 import { isRoot } from '../kit/requirements.js';
@@ -281,21 +282,20 @@ async function shellCommand(o: Options, out: Out): Promise<number> {
   requireRoot([lab!], 'shell', o.positional);
   if (!lab!.shell) throw new UsageError(`Lab ${lab!.id} builds no container to open a shell in.`, 4);
   if (o.vm) return inVm('shell', [lab!], o, out);
-  const req = await checkRequirements(lab!);
-  if (!req.ok) throw new UsageError(`Lab ${lab!.id} cannot run here: ${req.reason}${req.remedy ? `; ${req.remedy}` : ''}.`, 4);
-  recoverAll();
   const interrupt = onInterrupt(() => undefined); // Ctrl-C belongs to the shell; we clean up after it
-  const ctx = new LabContext(lab!, o.lang, interrupt.signal, () => undefined);
-  const step = lab!.steps[0]!;
-  out(`nslab: a shell inside the ${lab!.id} container; exit to tear it down.`);
-  let code = 0;
+  let code: number;
   try {
-    code = await lab!.shell.open(ctx.forStep(step, { transcripts: [], measurements: {} }), lab!.init());
-  } finally {
-    const r = ctx.finish();
-    interrupt.dispose();
+    const started = openShell(lab!, { lang: o.lang, signal: interrupt.signal });
+    out(`nslab: a shell inside the ${lab!.id} container; exit to tear it down.`);
+    const r = await started;
     for (const e of r.errors) out(`could not remove ${e}`);
     out(`nslab: ${lab!.id} container removed.`);
+    code = r.code;
+  } catch (e) {
+    if (e instanceof ShellUnavailable) throw new UsageError(`Lab ${lab!.id} cannot run here: ${e.message}.`, 4);
+    throw e;
+  } finally {
+    interrupt.dispose();
   }
   const received = interrupt.received();
   return received && received !== 'SIGINT' ? exitCodeFor(received) : code;

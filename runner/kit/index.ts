@@ -2,6 +2,8 @@
 // the addon's typed wrapper (addon/index.ts) and files of its own folder — nothing else
 // (test/unit/layers.test.ts fails on any other import).
 export type * from '../core/model.js';
+export { step } from '../core/model.js';
+export { examples, type StepExamples } from './examples.js';
 export type { Entry } from '../core/journal.js';
 export {
   hostMountinfoOf,
@@ -21,10 +23,11 @@ export {
   tryRead,
   type MountLine,
 } from '../core/proc.js';
-export { mountsUnder, msgKey } from '../core/undo.js';
+export { dmEnv, mountsUnder, msgKey } from '../core/undo.js';
 export { startTime } from '../core/paths.js';
 export { useNetnsDirs } from '../core/shared.js';
 export * from './container.js';
+export * from './cmd.js';
 export * from './shell.js';
 export * from './cgroup.js';
 export * from './requirements.js';

@@ -95,7 +95,7 @@ describe('ownership: nslab touches only what it made (integration)', function ()
 
   it("02 leaves a queue that holds its key to its owner and takes the next key", async function () {
     // Given a run whose token is known, and nobody's queue on the key that token would use
-    const { LabContext } = await import('../../runner/core/engine.js');
+    const { LabContext } = await import('../../runner/core/context.js');
     const { lab } = await import('../../labs/02-ipc/index.js');
     const ctx = new LabContext(lab, 'en', new AbortController().signal, () => undefined);
     const taken = (0x6e730000 | parseInt(ctx.token, 16)) >>> 0;
@@ -117,7 +117,7 @@ describe('ownership: nslab touches only what it made (integration)', function ()
   });
 
   it('a cgroup that exists under the name a run wants is never removed by it', async function () {
-    const { LabContext } = await import('../../runner/core/engine.js');
+    const { LabContext } = await import('../../runner/core/context.js');
     const { lab } = await import('../../labs/09-cgroups/index.js');
     const { Cgroup, CgroupHost } = await import('../../runner/kit/cgroup.js');
     const ctx = new LabContext(lab, 'en', new AbortController().signal, () => undefined);

@@ -2,7 +2,8 @@
 // scrolls away like a log); the list, the current step and its live output re-render below.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Static, Text, useApp, useInput, useStdout, type Key } from 'ink';
-import { checkRequirements, LabContext } from '../../core/engine.js';
+import { checkRequirements } from '../../core/engine.js';
+import { openShell as openLabShell } from '../../core/shell-run.js';
 import type { Lab, LabResult, Lang, RequirementResult } from '../../core/model.js';
 import {
   cardLines,
@@ -151,17 +152,18 @@ export function App(p: AppProps) {
     if (!p.suspend) return;
     setSuspended(true);
     let code = 0;
+    let unwindErrors: string[] = [];
     try {
       code = await p.suspend(async () => {
-        // Its own cleanup journal and scratch (the id differs), so a running session's survive.
-        const ctx = new LabContext({ ...lab, id: `${lab.id}-shell` }, langRef.current, controller.signal, () => undefined);
-        try {
-          return await lab.shell!.open(ctx.forStep(lab.steps[0]!, { transcripts: [], measurements: {} }), lab.init());
-        } finally {
-          ctx.finish();
-        }
+        const r = await openLabShell(lab, { lang: langRef.current, signal: controller.signal });
+        unwindErrors = r.errors;
+        return r.code;
       }, langRef.current === 'zh' ? `nslab:${lab.id} 容器里的 shell;输入 exit 返回导览。` : `nslab: a shell inside the ${lab.id} container; type exit to return to the tour.`);
-      setNote(langRef.current === 'zh' ? `shell 已退出(${code}),容器已删除。` : `The shell exited (${code}); its container was removed.`);
+      setNote(
+        unwindErrors.length > 0
+          ? `${langRef.current === 'zh' ? `shell 已退出(${code}),但有东西没能删除:` : `The shell exited (${code}), but nslab could not remove: `}${unwindErrors.join('; ')}`
+          : langRef.current === 'zh' ? `shell 已退出(${code}),容器已删除。` : `The shell exited (${code}); its container was removed.`,
+      );
     } catch (e) {
       setNote(`nslab: ${(e as Error).message}`);
     } finally {

@@ -1,0 +1,54 @@
+// One helper for host commands: find the program, run it through the addon, show the learner
+// the command and its real output, and fail with the command, its exit and its stderr.
+import type { RunResult } from '../../addon/index.js';
+import type { StepContext } from '../core/model.js';
+import { shown, which, type Container } from './container.js';
+
+/** The absolute path of a host program; throws one clear sentence when it is not installed. */
+export function program(name: string): string {
+  if (name.includes('/')) return name;
+  const p = which(name);
+  if (p === undefined) throw new Error(`the ${name} command is not installed on this host (looked in PATH, /usr/sbin, /sbin, /usr/bin and /bin)`);
+  return p;
+}
+
+export interface CmdOptions {
+  /** What the learner sees as the command (default: argv joined by spaces). */
+  readonly command?: string;
+  /** Where it runs, as shown ("host", "c1"…). */
+  readonly where?: string;
+  /** Run it inside this container instead of on the host. */
+  readonly container?: Container;
+  /** Working directory (host commands only). */
+  readonly cwd?: string;
+  /** Extra environment variables. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Run a command, show it and its output; a bare program name is found on the host. Throws,
+ * naming the command, its exit status and what it printed, unless it exits 0.
+ */
+export async function must(ctx: StepContext, argv: readonly string[], opts: CmdOptions = {}): Promise<RunResult> {
+  const r = await attempt(ctx, argv, opts);
+  if (r.code !== 0) throw new Error(`${opts.command ?? argv.join(' ')} failed (exit ${r.code ?? r.signal}): ${(r.stderr || r.stdout).trim()}`);
+  return r;
+}
+
+/** Like `must`, but a non-zero exit is an observation, not an error (the caller judges it). */
+export function attempt(ctx: StepContext, argv: readonly string[], opts: CmdOptions = {}): Promise<RunResult> {
+  const [name, ...args] = argv;
+  const command = opts.command ?? argv.join(' ');
+  const env = opts.env ? Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) : [];
+  const full = env.length > 0 ? [program('env'), ...env, program(name!), ...args] : [opts.container ? name! : program(name!), ...args];
+  return shown(ctx, command, full, {
+    ...(opts.where !== undefined ? { where: opts.where } : {}),
+    ...(opts.container ? { container: opts.container } : {}),
+    ...(opts.cwd !== undefined ? { actions: [{ do: 'chdir' as const, path: opts.cwd }] } : {}),
+  });
+}
+
+/** `sh -c script` on the host (or in a container), shown as the script itself; must exit 0. */
+export function sh(ctx: StepContext, script: string, opts: Omit<CmdOptions, 'command'> = {}): Promise<RunResult> {
+  return must(ctx, [opts.container ? '/bin/sh' : 'sh', '-c', script], { ...opts, command: script });
+}

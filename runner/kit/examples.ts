@@ -1,0 +1,19 @@
+// Made-up observations for a lab's checks. Each lab folder has an examples.ts listing, for every
+// step, one observation that passes all its checks and, for every check, at least one that
+// makes it fail; test/unit/checks.test.ts walks the registry and runs them all without root.
+import type { Step } from '../core/model.js';
+
+export interface StepExamples<O> {
+  readonly step: Step<O>;
+  /** An observation every check of the step passes. */
+  readonly pass: O;
+  /** By check id: observations that this check must fail (one or several). */
+  readonly fail: Readonly<Record<string, O | readonly O[]>>;
+  /** By check id: observations on which this check must skip (cannot be judged here). */
+  readonly skip?: Readonly<Record<string, O | readonly O[]>>;
+}
+
+/** Examples for one step; the observation type follows from the step. */
+export function examples<O>(step: Step<O>, e: Omit<StepExamples<O>, 'step'>): StepExamples<O> {
+  return { step, ...e };
+}
