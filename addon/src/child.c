@@ -29,6 +29,7 @@
 #pragma GCC poison malloc calloc realloc free strdup strndup exit atexit
 #pragma GCC poison printf fprintf sprintf snprintf puts perror strerror fopen
 /* A new line in actions.def without its case below is a compile error too. */
+#pragma GCC diagnostic error "-Wswitch"
 #pragma GCC diagnostic error "-Wswitch-enum"
 
 static _Noreturn void child_fail(const struct nslab_plan *p, int step, int err) {
