@@ -1,7 +1,7 @@
 // The ordered registry of every lab of the catalogue (../shared/LABS.md). A lab that is not
 // built yet would be listed as a PlannedLab ({ id, title, planned: true }) and never reported
 // as passing.
-import type { Lab, PlannedLab } from '../runner/kit/index.js';
+import type { About, Lab, PlannedLab } from '../runner/kit/index.js';
 import { lab as uts } from './01-uts/index.js';
 import { lab as ipc } from './02-ipc/index.js';
 import { lab as pid } from './03-pid/index.js';
@@ -30,7 +30,35 @@ export const registry: readonly (Lab | PlannedLab)[] = [
   devicemapper,
 ];
 
-export function isPlanned(l: Lab | PlannedLab): l is PlannedLab {
+/**
+ * The catalogue: what list, the tour's menu and doctor need, without loading any lab's code.
+ * One line per lab, in order; a lab's folder name is its id.
+ */
+export const catalogue: readonly (About | PlannedLab)[] = (
+  await Promise.all([
+    import('./01-uts/about.js'),
+    import('./02-ipc/about.js'),
+    import('./03-pid/about.js'),
+    import('./04-mount/about.js'),
+    import('./05-rootfs/about.js'),
+    import('./06-ns-files/about.js'),
+    import('./07-user-namespace/about.js'),
+    import('./08-network/about.js'),
+    import('./09-cgroups/about.js'),
+    import('./10-cgroup-v2/about.js'),
+    import('./11-aufs/about.js'),
+    import('./12-devicemapper/about.js'),
+  ])
+).map((m) => m.about);
+
+/** Load a lab's code (labs/<id>/index.ts) the first time it is needed. */
+export async function loadLab(about: About): Promise<Lab> {
+  const { lab } = (await import(`./${about.id}/index.js`)) as { lab: Lab };
+  if (lab.id !== about.id) throw new Error(`labs/${about.id}/index.ts exports lab ${lab.id}`);
+  return lab;
+}
+
+export function isPlanned(l: About | PlannedLab): l is PlannedLab {
   return (l as PlannedLab).planned === true;
 }
 

@@ -28,6 +28,7 @@ PACKAGES=(
   iproute2 iputils-ping util-linux procps psmisc # ip, ping, unshare/nsenter/mount, ps, fuser
   e2fsprogs dmsetup kmod                        # mkfs.ext4, device-mapper, modprobe
   tmux strace                                   # TUI test; the addon test that makes waitpid fail
+  coreutils bash dash grep hostname libc-bin mount tar  # the basic tools labs show (essential on Debian, named anyway)
   qemu-system-x86 busybox-static                # VM runner
 )
 

@@ -22,6 +22,7 @@ import {
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { provisionPackages } from './helpers.js';
 
 function findRepoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -35,10 +36,7 @@ function findRepoRoot(): string {
 
 const ROOT = findRepoRoot();
 const PROVISION = join(ROOT, 'scripts', 'provision.sh');
-const PACKAGES = [
-  'build-essential', 'libc6-dev', 'cmake', 'python3', 'iproute2', 'iputils-ping', 'util-linux', 'procps', 'psmisc',
-  'e2fsprogs', 'dmsetup', 'kmod', 'tmux', 'strace', 'qemu-system-x86', 'busybox-static',
-];
+const PACKAGES = provisionPackages();
 
 interface Run {
   status: number | null;

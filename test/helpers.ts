@@ -1,6 +1,6 @@
 // Shared test helpers: run the real CLI, and snapshot what a lab could leave on the host.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -245,4 +245,16 @@ export async function expectCleanInterrupt(lab: string, marker: RegExp): Promise
   expect(r.stdout).to.match(/interrupted/);
   expect(hostSnapshot()).to.deep.equal(before);
   return r;
+}
+
+/** The Debian packages scripts/provision.sh installs (its PACKAGES array), comments stripped. */
+export function provisionPackages(): string[] {
+  const text = readFileSync(join(repoRoot, 'scripts', 'provision.sh'), 'utf8');
+  const body = /^PACKAGES=\(\n([\s\S]*?)^\)/m.exec(text)?.[1];
+  if (body === undefined) throw new Error('scripts/provision.sh has no PACKAGES=( … ) array');
+  return body
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean)
+    .flatMap((l) => l.split(/\s+/));
 }

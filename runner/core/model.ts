@@ -33,6 +33,8 @@ export interface RequirementResult {
 export interface Requirement {
   readonly id: string;
   readonly description: string;
+  /** The Debian package that provides what this requirement needs (tools); provisioning installs it. */
+  readonly package?: string;
   probe(): Promise<RequirementResult> | RequirementResult;
 }
 
@@ -124,19 +126,33 @@ export interface ShellHook {
   open(ctx: StepContext): Promise<number>;
 }
 
-export interface Lab {
+/**
+ * What nslab knows about a lab without loading its code (labs/NN/about.ts): `nslab list`, the
+ * tour's menu, doctor and the VM runner read it; the lab's index.ts spreads it into its Lab.
+ */
+export interface About {
   readonly id: string;
   readonly title: Text;
-  readonly card: Card;
-  readonly requirements: readonly Requirement[];
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each step has its own observation type
-  readonly steps: readonly Step<any>[];
-  readonly shell?: ShellHook;
+  /** Kernel modules the lab needs when it runs in the VM (--vm); loaded when present. */
+  readonly vmModules?: readonly string[];
   /**
    * Host resources this lab needs alone (e.g. 'cgroups': the CPU it measures and the cgroup2
    * root it switches controllers in). A second run waits for the first, and says for whom.
    */
   readonly exclusive?: readonly string[];
+  /** `nslab shell <lab>` opens a shell in the lab's container (the Lab then has a `shell` hook). */
+  readonly hasShell?: boolean;
+}
+
+export interface Lab extends About {
+  readonly card: Card;
+  /** What must hold for the lab to run; the first unmet one is why it is skipped. */
+  readonly requirements: readonly Requirement[];
+  /** More facts `nslab doctor` shows for this lab (e.g. the unprivileged-userns switches of 07). */
+  readonly diagnostics?: readonly Requirement[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each step has its own observation type
+  readonly steps: readonly Step<any>[];
+  readonly shell?: ShellHook;
 }
 
 /** A lab id of the catalogue that has no implementation yet. */

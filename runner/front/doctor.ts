@@ -1,15 +1,13 @@
 // nslab doctor, in the spirit of lxc-checkconfig: first what the kernel and the machine offer
-// (namespaces, user-namespace switches, cgroups, file systems, devices, tools), then, for each
-// lab, whether it can run here and, if not, why and what to do.
+// (namespaces, cgroups, each lab's own diagnostics, file systems, tools — all gathered from the
+// labs' requirements), then, for each lab, whether it can run here and, if not, why and what to do.
 import { readFileSync } from 'node:fs';
-import { registry, isPlanned } from '../../labs/index.js';
-import { unprivilegedUserns } from '../../labs/07-user-namespace/sysctl.js';
-import { loopDriver, thinPool } from '../../labs/12-devicemapper/dm.js';
+import { catalogue, isPlanned, loadLab } from '../../labs/index.js';
 import { checkRequirements } from '../core/engine.js';
 import { mountsOf } from '../core/proc.js';
 import { cgroupMode, hostInfo, version } from './host.js';
-import { addon, filesystem, isRoot, namespaces, tool } from '../kit/requirements.js';
-import type { Requirement } from '../core/model.js';
+import { isRoot, namespaces } from '../kit/requirements.js';
+import type { About, Lab, Requirement } from '../core/model.js';
 
 interface Section {
   readonly title: string;
@@ -33,32 +31,31 @@ function cgroupLine(): string {
   return `cgroup: ${mode}${v2.length > 0 ? ` (${v2.join('; ')})` : ''}`;
 }
 
-const sections: readonly Section[] = [
-  { title: 'Namespaces', items: (['uts', 'ipc', 'pid', 'mnt', 'net', 'user', 'cgroup'] as const).map((ns) => namespaces(ns)) },
-  { title: 'User namespaces for unprivileged users (lab 07)', items: [unprivilegedUserns] },
-  { title: 'File systems and devices', items: [filesystem('proc'), filesystem('tmpfs'), filesystem('devpts'), filesystem('overlay'), filesystem('ext4'), loopDriver, thinPool] },
-  {
-    title: 'Tools',
-    items: [
-      tool('ps', 'procps'),
-      tool('ipcs', 'util-linux'),
-      tool('lsns', 'util-linux'),
-      tool('nsenter', 'util-linux'),
-      tool('losetup', 'util-linux'),
-      tool('ip', 'iproute2'),
-      tool('ping', 'iputils-ping'),
-      tool('mkfs.ext4', 'e2fsprogs'),
-      tool('dmsetup', 'dmsetup'),
-    ],
-  },
-  { title: 'nslab', items: [addon] },
-];
+/**
+ * What doctor checks, gathered from the labs themselves: every requirement of every lab (once,
+ * by id) sorted into file systems, tools and nslab's own, plus each lab's diagnostics.
+ */
+export function sectionsFor(labs: readonly Lab[]): Section[] {
+  const seen = new Map<string, Requirement>();
+  for (const lab of labs) for (const r of lab.requirements) if (!seen.has(r.id)) seen.set(r.id, r);
+  const all = [...seen.values()];
+  const kind = (r: Requirement) => r.id.split(':')[0]!;
+  const byId = (a: Requirement, b: Requirement) => a.id.localeCompare(b.id);
+  return [
+    { title: 'Namespaces', items: (['uts', 'ipc', 'pid', 'mnt', 'net', 'user', 'cgroup'] as const).map((ns) => namespaces(ns)) },
+    ...labs.filter((l) => (l.diagnostics ?? []).length > 0).map((l) => ({ title: `${l.title.en} (lab ${l.id})`, items: l.diagnostics! })),
+    { title: 'File systems', items: all.filter((r) => kind(r) === 'fs').sort(byId) },
+    { title: 'Tools', items: all.filter((r) => kind(r) === 'tool').sort(byId) },
+    { title: 'nslab', items: all.filter((r) => !['fs', 'tool', 'ns'].includes(kind(r))) },
+  ].filter((sec) => sec.items.length > 0);
+}
 
 export async function doctor(out: (line: string) => void): Promise<void> {
   const host = hostInfo();
   out(`nslab ${version()} on Linux ${host.kernel} (${process.arch}), running as ${isRoot() ? 'root' : `uid ${process.geteuid?.()}`}`);
   out(cgroupLine());
-  for (const section of sections) {
+  const labs = await Promise.all(catalogue.filter((a): a is About => !isPlanned(a)).map(loadLab));
+  for (const section of sectionsFor(labs)) {
     out('');
     out(`--- ${section.title} ---`);
     for (const item of section.items) {
@@ -68,9 +65,10 @@ export async function doctor(out: (line: string) => void): Promise<void> {
   }
   out('');
   out('--- Labs ---');
-  for (const l of registry) {
-    if (isPlanned(l)) {
-      out(`- ${l.id.padEnd(20)} not yet available in this version`);
+  for (const entry of catalogue) {
+    const l = labs.find((x) => x.id === entry.id);
+    if (!l) {
+      out(`- ${entry.id.padEnd(20)} not yet available in this version`);
       continue;
     }
     const r = await checkRequirements(l);

@@ -57,6 +57,7 @@ export function tool(name: string, pkg: string): Requirement {
   return {
     id: `tool:${name}`,
     description: `the ${name} command is installed (package ${pkg})`,
+    package: pkg,
     probe: () =>
       which(name)
         ? { ok: true }

@@ -1,14 +1,15 @@
 // The content check (like rustlings' maintainer check): walks the lab registry and fails on a
 // lab or step whose text, checks or commands are missing, and on a stray folder in labs/.
 import { expect } from 'chai';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isPlanned, registry } from '../../labs/index.js';
-import type { Lab, Text } from '../../runner/core/model.js';
+import { catalogue, isPlanned, loadLab } from '../../labs/index.js';
+import type { About, Lab, Text } from '../../runner/core/model.js';
 import { CARD_KEYS } from '../../runner/front/tui/format.js';
 import { repoRoot } from '../helpers.js';
 
-const implemented = registry.filter((l): l is Lab => !isPlanned(l));
+const registry = catalogue;
+let implemented: Lab[] = [];
 const blank = (s: string | undefined) => s === undefined || s.trim() === '';
 
 /** Problems with a bilingual text: each language present and not blank. */
@@ -41,6 +42,10 @@ function stepProblems(lab: Lab): string[] {
 }
 
 describe('lab registry content', function () {
+  before(async function () {
+    implemented = await Promise.all(catalogue.filter((a): a is About => !isPlanned(a)).map(loadLab));
+  });
+
   it('lists the labs in order with well-formed, unique ids', function () {
     const ids = registry.map((l) => l.id);
     expect(new Set(ids).size, 'duplicate ids').to.equal(ids.length);
@@ -57,6 +62,19 @@ describe('lab registry content', function () {
     expect(folders.filter((f) => !ids.has(f)), 'folders that are not lab ids').to.deep.equal([]);
     // and every implemented lab lives in a folder of its own name
     expect(implemented.map((l) => l.id).filter((id) => !folders.includes(id)), 'implemented labs without a folder').to.deep.equal([]);
+  });
+
+  it('keeps each lab whole in its folder: about.ts, index.ts and examples.ts, and the Lab agrees with its about', async function () {
+    const problems: string[] = [];
+    for (const lab of implemented) {
+      for (const f of ['about.ts', 'index.ts', 'examples.ts'])
+        if (!existsSync(join(repoRoot, 'labs', lab.id, f))) problems.push(`labs/${lab.id}/${f} is missing`);
+      const about = catalogue.find((a) => a.id === lab.id) as About;
+      if (lab.title !== about.title) problems.push(`${lab.id}: the Lab's title is not its about.title (spread about into the Lab)`);
+      if ((about.hasShell ?? false) !== (lab.shell !== undefined)) problems.push(`${lab.id}: about.hasShell says ${about.hasShell}, the Lab ${lab.shell ? 'has' : 'has no'} shell hook`);
+      if (lab.exclusive !== about.exclusive) problems.push(`${lab.id}: exclusive differs from about.exclusive`);
+    }
+    expect(problems).to.deep.equal([]);
   });
 
   it('gives every implemented lab a card answering the six questions in both languages', function () {

@@ -182,7 +182,7 @@ export async function vmPrepare(out: Out): Promise<number> {
 export function vmDoctorLine(): string {
   const p = platform();
   if (!p.ok) return `✗ VM path (--vm)        unavailable: ${p.missing.map((m) => `${m.what} missing — ${m.remedy}`).join('; ')}`;
-  const k = cachedKernelFor(['12-devicemapper']);
+  const k = cachedKernelFor(Object.keys(LAB_MODULES)); // a kernel every lab can use
   const kernel = k
     ? `kernel cached: ${describe(k)}`
     : `no kernel cached yet: the first --vm run (or nslab vm prepare) fetches one into ${cacheRoot()}`;

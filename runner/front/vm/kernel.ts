@@ -20,6 +20,7 @@ import { basename, join } from 'node:path';
 import { which } from '../../kit/container.js';
 import { extractVmlinuxFile } from './vmlinux.js';
 import type { Progress } from './progress.js';
+import { catalogue } from '../../../labs/index.js';
 
 /** Bump when the cache layout or the way it is built changes: older caches are rebuilt. */
 const CACHE_FORMAT = 1;
@@ -27,13 +28,8 @@ const CACHE_FORMAT = 1;
 /** Modules every guest needs: PCI virtio and 9p (the host's root and the result share). */
 export const BASE_MODULES = ['virtio_pci', '9pnet_virtio', '9p'] as const;
 
-/** What the labs need beyond a bare kernel (loaded when present; built-ins need nothing). */
-export const LAB_MODULES: Readonly<Record<string, readonly string[]>> = {
-  '08-network': ['veth', 'bridge'],
-  '09-cgroups': ['loop'],
-  '11-aufs': ['overlay'],
-  '12-devicemapper': ['loop', 'dm_thin_pool', 'dm_snapshot', 'ext4'],
-};
+/** What each lab needs beyond a bare kernel: its about.vmModules (loaded when present; built-ins need nothing). */
+export const LAB_MODULES: Readonly<Record<string, readonly string[]>> = Object.fromEntries(catalogue.map((a) => [a.id, 'vmModules' in a ? (a.vmModules ?? []) : []]));
 
 const ALL_MODULES = [...new Set([...BASE_MODULES, ...Object.values(LAB_MODULES).flat()])];
 
