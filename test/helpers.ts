@@ -213,17 +213,48 @@ export function useTempRunDir(): { readonly base: () => string } {
   return { base: () => dir };
 }
 
+export interface LabRun {
+  readonly result: CliResult;
+  readonly report: Report;
+  readonly before: HostSnapshot;
+  readonly after: HostSnapshot;
+}
+
+const labRuns = new Map<string, Promise<LabRun>>();
+
 /**
- * Verify a lab for real and require every check to pass and the host to be as before.
+ * `nslab verify <lab> --reporter json` for real, with host snapshots around it — run once per
+ * test process: test/integration/labs.test.ts runs every lab of the registry, and a lab's own
+ * test file reads the same run here instead of running the lab again.
+ */
+export function labRun(lab: string): Promise<LabRun> {
+  let run = labRuns.get(lab);
+  if (!run) {
+    run = (async () => {
+      const before = hostSnapshot();
+      const { result, report } = await verifyJson([lab]);
+      return { result, report, before, after: hostSnapshot() };
+    })();
+    labRuns.set(lab, run);
+  }
+  return run;
+}
+
+/** The JSON report of a lab's one run (see labRun). */
+export async function labReport(lab: string): Promise<Report> {
+  return (await labRun(lab)).report;
+}
+
+/**
+ * Require every check of a lab's run to pass and the host to be as before.
  * Returns the checks by id for the test's own assertions on the observations.
  */
 export async function expectLabPasses(lab: string): Promise<{ report: Report; check: (id: string) => Report['labs'][number]['steps'][number]['checks'][number] }> {
   const { expect } = await import('chai');
-  const before = hostSnapshot();
-  const { result, report } = await verifyJson([lab]);
+  const { result, report, before, after } = await labRun(lab);
   expect(notPassed(report), result.stderr).to.deep.equal([]);
   expect(result.code).to.equal(0);
-  expect(hostSnapshot()).to.deep.equal(before);
+  expect(after).to.deep.equal(before);
   const checks = report.labs[0]!.steps.flatMap((s) => s.checks);
   return {
     report,
