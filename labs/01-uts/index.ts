@@ -1,7 +1,8 @@
 // 01-uts: the UTS namespace gives a container its own hostname.
 import { hostname as osHostname } from 'node:os';
 import { nsInode } from '../../addon/index.js';
-import { Container, probeOnce, shown, step, which, type ProbeReport, basics, namespaces, interactive, type Lab } from '../../runner/kit/index.js';
+import { attempt, Container, probeOnce, program, step, type ProbeReport, basics, namespaces, interactive, type Lab } from '../../runner/kit/index.js';
+import { about } from './about.js';
 
 /** The control experiment: a plain child, and the host it was compared with. */
 export interface Control {
@@ -25,8 +26,6 @@ export interface Isolated {
 
 const HOSTNAME = 'container';
 
-const HOSTNAME_CMD = which('hostname') ?? '/bin/hostname';
-
 export const control = step<Control>({
   id: 'control',
   title: { en: 'Control: a plain clone() shares the hostname', zh: '对照实验:普通 clone() 共用主机名' },
@@ -40,7 +39,7 @@ export const control = step<Control>({
     const hostBefore = osHostname();
     const parentUts = nsInode('self', 'uts');
     const { report, hostPid } = await probeOnce(ctx, { namespaces: [] });
-    await shown(ctx, 'hostname', [HOSTNAME_CMD], { where: 'child (no namespace flags)' });
+    await attempt(ctx, ['hostname'], { where: 'child (no namespace flags)' });
     ctx.log(`child ${hostPid}: uts:[${report.ns.uts}]   parent ${process.pid}: uts:[${parentUts}]`);
     return { hostBefore, parentUts, report, childUts: report.ns.uts ?? 0 };
   },
@@ -80,13 +79,9 @@ export const isolated = step<Isolated>({
     });
     let seen: { hostnameCmd: string; childUts: number };
     try {
-      const r = await shown(ctx, 'hostname', [HOSTNAME_CMD], { container: c });
+      const r = await attempt(ctx, [program('hostname')], { command: 'hostname', container: c });
       const childUts = nsInode(c.pid, 'uts');
-      await shown(ctx, `readlink /proc/${c.pid}/ns/uts /proc/${process.pid}/ns/uts`, [
-        which('readlink') ?? '/bin/readlink',
-        `/proc/${c.pid}/ns/uts`,
-        `/proc/${process.pid}/ns/uts`,
-      ]);
+      await attempt(ctx, ['readlink', `/proc/${c.pid}/ns/uts`, `/proc/${process.pid}/ns/uts`]);
       seen = { hostnameCmd: r.stdout.trim(), childUts };
     } finally {
       await c.stop();
@@ -121,8 +116,7 @@ export const isolated = step<Isolated>({
 });
 
 export const lab: Lab = {
-  id: '01-uts',
-  title: { en: 'UTS namespace: a hostname of its own', zh: 'UTS namespace:独立的主机名' },
+  ...about,
   card: {
     problem: {
       en: 'Software often identifies itself by hostname; several containers on one machine each need their own without renaming the host.',
@@ -153,6 +147,6 @@ export const lab: Lab = {
   steps: [control, isolated],
   shell: {
     open: (ctx) =>
-      interactive(ctx, { labId: '01-uts', namespaces: ['uts'], actions: [{ do: 'sethostname', name: HOSTNAME }] }),
+      interactive(ctx, { labId: about.id, namespaces: ['uts'], actions: [{ do: 'sethostname', name: HOSTNAME }] }),
   },
 };

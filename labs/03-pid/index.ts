@@ -1,35 +1,67 @@
 // 03-pid: the PID namespace gives a container its own process numbers, starting at 1, and
 // makes its first process the init of that little world.
-import { nsInode } from '../../addon/index.js';
-import { Container, shown, which, type ProbeReport, startTime, basics, namespaces, tool, interactive, type Lab, type StepContext, processesIn, statusField } from '../../runner/kit/index.js';
-import type { RunResult } from '../../addon/index.js';
+import { nsInode, type ExitStatus, type RunResult } from '../../addon/index.js';
+import { Container, attempt, program, step, type ProbeReport, startTime, basics, namespaces, tool, interactive, type Lab, type StepContext, processesIn, statusField } from '../../runner/kit/index.js';
+import { about } from './about.js';
 
-interface OrphanEvent {
+/** What the probe reports when its orphaned grandchild has been re-parented (--orphan). */
+export interface OrphanEvent {
   readonly pid: number;
   readonly ppidBefore: number;
   readonly ppidAfter: number;
 }
 
-interface State {
-  /** The orphan step's container, stopped by the next step. */
-  running?: Container;
-  first?: { report: ProbeReport; hostPid: number; nspid: string[] };
-  noProc?: { report: ProbeReport; psInside: number; psHost: number; insideListsUs: boolean };
-  orphan?: {
-    event: OrphanEvent;
-    hostPid?: number;
-    hostPpid?: number;
-    initPid: number;
-    pidNs: number;
-    start?: string;
-    goneAfterMs?: number;
-    sleeper?: RunResult;
-    left: number[];
-  };
+/** The first process of a new PID namespace, seen from inside and from the host. */
+export interface PidOne {
+  readonly report: ProbeReport;
+  readonly hostPid: number;
+  /** The NSpid line of its /proc/PID/status on the host, outermost first. */
+  readonly nspid: readonly string[];
 }
 
-const ps = () => which('ps') ?? '/usr/bin/ps';
-const grep = () => which('grep') ?? '/bin/grep';
+/** ps in a new PID namespace that still has the host's /proc. */
+export interface HostProc {
+  readonly report: ProbeReport;
+  /** nslab's own host PID: a process outside the container. */
+  readonly self: number;
+  /** Processes listed by ps -e inside and on the host. */
+  readonly psInside: number;
+  readonly psHost: number;
+  /** ps -e inside lists nslab's host PID. */
+  readonly insideListsUs: boolean;
+}
+
+/** The orphaned grandchild, inside and (when found) from the host. */
+export interface Orphan {
+  readonly event: OrphanEvent;
+  /** The container's PID 1, by its host PID. */
+  readonly initPid: number;
+  readonly pidNs: number;
+  /** The grandchild's host PID, its PPid there and its start time; absent when not found. */
+  readonly hostPid?: number;
+  readonly hostPpid?: number;
+  readonly start?: string;
+}
+
+/** What became of the namespace after its PID 1 exited. */
+export interface InitExit {
+  readonly pidNs: number;
+  /** The grandchild's host PID (absent when it was never found) and when it was seen gone. */
+  readonly hostPid?: number;
+  readonly goneAfterMs?: number;
+  /** How `sleep 600`, started inside, ended. */
+  readonly sleeper: ExitStatus;
+  /** Processes still in the namespace afterwards. */
+  readonly left: readonly number[];
+}
+
+/**
+ * The orphan step's container, kept running for init-exit. A live process is not an observation,
+ * so init-exit finds it by the run (its cleanup stack, one per run); the container is on the
+ * cleanup stack too, so a run that stops half-way still ends it.
+ */
+const running = new WeakMap<object, Container>();
+
 /** Lines of `ps -e` output minus the header. */
 const psCount = (out: string) => out.split('\n').filter((l) => l.trim() !== '').length - 1;
 
@@ -53,9 +85,8 @@ async function within(ms: number, pred: () => boolean): Promise<number | undefin
 
 /** Start a process that never ends by itself inside the container, and wait until it is there. */
 async function startSleeper(ctx: StepContext, c: Container, pidNs: number): Promise<{ ended: Promise<RunResult> }> {
-  const sleep = which('sleep') ?? '/bin/sleep';
   const before = new Set(processesIn('pid', pidNs));
-  const result = c.exec([sleep, '600']);
+  const result = c.exec([program('sleep'), '600']);
   result.catch(() => undefined);
   const seen = await within(3000, () => processesIn('pid', pidNs).some((p) => !before.has(p)));
   if (seen === undefined) throw new Error('sleep 600 did not appear in the container');
@@ -64,9 +95,210 @@ async function startSleeper(ctx: StepContext, c: Container, pidNs: number): Prom
   return { ended: result };
 }
 
-export const lab: Lab<State> = {
-  id: '03-pid',
-  title: { en: 'PID namespace: PID 1 inside', zh: 'PID namespace:容器里的 1 号进程' },
+export const pidOne = step<PidOne>({
+  id: 'pid-one',
+  title: { en: 'CLONE_NEWPID: the child is PID 1 inside', zh: 'CLONE_NEWPID:子进程在里面是 1 号' },
+  explain: {
+    en: 'The first process of a new PID namespace gets number 1 there, while the host knows it by an ordinary PID. Both numbers are real: the kernel keeps one per namespace level, and /proc/PID/status lists them on its NSpid line, outermost first.',
+    zh: '新 PID namespace 的第一个进程在其中编号为 1,而宿主机用一个普通的 PID 称呼它。两个号码都是真的:内核为每一层 namespace 各记一个号码,/proc/PID/status 的 NSpid 行从外到内列出它们。',
+  },
+  article: 'clone(container_main, ..., CLONE_NEWUTS | CLONE_NEWPID | SIGCHLD, NULL);   /* Container [    1] */',
+  modern: 'unshare --pid --fork sh -c \'echo $$\'',
+  async run(ctx) {
+    const c = await Container.start(ctx, { namespaces: ['pid'], label: 'PID container' });
+    try {
+      await attempt(ctx, ['grep', 'NSpid', `/proc/${c.pid}/status`]);
+      const seen = { report: c.report, hostPid: c.pid, nspid: statusField(c.pid, 'NSpid') ?? [] };
+      ctx.log(`inside: getpid() = ${c.report.pid}   host: ${c.pid}`);
+      return seen;
+    } finally {
+      await c.stop();
+    }
+  },
+  checks: [
+    {
+      id: 'pid-is-one',
+      description: 'The container\'s first process sees getpid() == 1 while the host knows it by another PID.',
+      evaluate: (o) => ({
+        observed: `getpid() inside: ${o.report.pid}; host PID: ${o.hostPid}`,
+        expected: 'inside 1, host not 1',
+        pass: o.report.pid === 1 && o.hostPid !== 1,
+      }),
+    },
+    {
+      id: 'nspid-line',
+      description: 'The kernel lists both numbers on the NSpid line: the host PID first, then 1.',
+      evaluate: (o) => ({
+        observed: `NSpid: ${o.nspid.join(' ')}`,
+        expected: `NSpid: ${o.hostPid} 1`,
+        pass: o.nspid.length === 2 && o.nspid[0] === String(o.hostPid) && o.nspid[1] === '1',
+      }),
+    },
+  ],
+});
+
+export const hostProc = step<HostProc>({
+  id: 'host-proc',
+  title: { en: "Without a fresh /proc, ps shows the host's processes", zh: '没有新的 /proc,ps 仍列出宿主机的进程' },
+  explain: {
+    en: 'ps does not ask the kernel "which processes exist?"; it reads /proc. The container still has the host\'s /proc, mounted for the host\'s PID namespace, so ps inside lists every host process with host numbers, including nslab itself, which is not in the container at all. Fixing that needs a mount namespace: lab 04.',
+    zh: 'ps 并不直接问内核有哪些进程,它读的是 /proc。容器仍然用着宿主机的 /proc,那是为宿主机 PID namespace 挂载的,所以容器里的 ps 用宿主机的编号列出所有宿主机进程,连根本不在容器里的 nslab 自己也在列。要解决它需要 mount namespace:见实验 04。',
+  },
+  article: 'ps; top   # inside the container: still every process of the host',
+  modern: 'unshare --pid --fork ps -e   # without --mount-proc',
+  async run(ctx) {
+    const c = await Container.start(ctx, { namespaces: ['pid'], label: 'PID container' });
+    try {
+      const inside = await attempt(ctx, [program('ps'), '-e'], { container: c, command: 'ps -e' });
+      const host = await attempt(ctx, ['ps', '-e'], { where: 'host' });
+      const seen: HostProc = {
+        report: c.report,
+        self: process.pid,
+        psInside: psCount(inside.stdout),
+        psHost: psCount(host.stdout),
+        insideListsUs: new RegExp(`^\\s*${process.pid}\\s`, 'm').test(inside.stdout),
+      };
+      ctx.measure('psInside', seen.psInside);
+      ctx.measure('psHost', seen.psHost);
+      return seen;
+    } finally {
+      await c.stop();
+    }
+  },
+  checks: [
+    {
+      id: 'sees-nslab',
+      description: "Inside the PID namespace, /proc (probe) and ps -e list nslab's own host PID, a process outside the container.",
+      evaluate: (o) => {
+        const inProbe = (o.report.pids ?? []).includes(o.self);
+        return {
+          observed: `PID ${o.self} in the probe's /proc: ${inProbe ? 'yes' : 'no'}; in ps -e: ${o.insideListsUs ? 'yes' : 'no'}`,
+          expected: 'yes, yes',
+          pass: inProbe && o.insideListsUs,
+        };
+      },
+    },
+    {
+      id: 'counts-match',
+      description: 'ps -e inside lists about as many processes as on the host (within 10 % or 5 processes, whichever is larger: both runs are moments apart).',
+      evaluate: (o) => {
+        const tol = Math.max(5, Math.ceil(o.psHost * 0.1));
+        return {
+          observed: `inside ${o.psInside}, host ${o.psHost} (probe counted ${o.report.procCount} /proc entries)`,
+          expected: `inside within ±${tol} of the host's count, and more than 2`,
+          pass: o.psInside > 2 && Math.abs(o.psInside - o.psHost) <= tol,
+        };
+      },
+    },
+  ],
+});
+
+export const orphan = step<Orphan>({
+  id: 'orphan',
+  title: { en: 'PID 1 adopts orphans', zh: '1 号进程收养孤儿' },
+  explain: {
+    en: 'The probe (PID 1) forks a middle process, which forks a grandchild and exits at once. The orphaned grandchild is re-parented to the init of its own namespace, our PID 1, not to the host\'s init: inside a container, PID 1 must reap what others leave behind.',
+    zh: '探针(1 号进程)fork 出一个中间进程,中间进程再 fork 出孙进程后立即退出。成了孤儿的孙进程被过继给它所在 namespace 的 init,也就是我们的 1 号进程,而不是宿主机的 init:在容器里,1 号进程必须回收别人留下的进程。',
+  },
+  modern: 'unshare --pid --fork sh -c \'(sleep 60 &) ; ps -o pid,ppid,cmd\'',
+  async run(ctx) {
+    // A container left by an earlier run of this step ends first.
+    await running.get(ctx.cleanup)?.stop();
+    running.delete(ctx.cleanup);
+    const c = await Container.start(ctx, { namespaces: ['pid'], probeArgs: ['--orphan'], label: 'PID container with an orphan' });
+    // Kept for the next step: the container stays up until PID 1 is told to exit.
+    running.set(ctx.cleanup, c);
+    const event = await c.event<OrphanEvent>('orphan');
+    const pidNs = nsInode(c.pid, 'pid');
+    const hostPid = hostPidOf(event.pid, pidNs);
+    ctx.log(`orphan: inside pid ${event.pid}, parent ${event.ppidBefore} → ${event.ppidAfter}`);
+    if (hostPid === undefined) return { event, initPid: c.pid, pidNs };
+    const hostPpid = Number(statusField(hostPid, 'PPid')?.[0]);
+    const start = startTime(hostPid);
+    await attempt(ctx, ['grep', '-E', 'NSpid|PPid', `/proc/${hostPid}/status`], { command: `grep -E 'NSpid|PPid' /proc/${hostPid}/status` });
+    return { event, initPid: c.pid, pidNs, hostPid, hostPpid, ...(start !== undefined ? { start } : {}) };
+  },
+  checks: [
+    {
+      id: 'reparented-to-one',
+      description: 'The orphaned grandchild was the middle process\'s child and is now the child of PID 1 (inside view).',
+      evaluate: (o) => ({
+        observed: `grandchild ${o.event.pid}: parent ${o.event.ppidBefore} → ${o.event.ppidAfter}`,
+        expected: 'parent other than 1 → 1',
+        pass: o.event.ppidBefore !== 1 && o.event.ppidBefore > 0 && o.event.ppidAfter === 1,
+      }),
+    },
+    {
+      id: 'host-ppid-is-init',
+      description: "Seen from the host, the grandchild's parent is the container's PID 1 (its host PID), not the host's init.",
+      evaluate: (o) => ({
+        observed: o.hostPid === undefined ? 'grandchild not found in the host /proc' : `host PID ${o.hostPid}, PPid ${o.hostPpid}`,
+        expected: `PPid ${o.initPid}`,
+        pass: o.hostPid !== undefined && o.hostPpid === o.initPid,
+      }),
+    },
+  ],
+});
+
+export const initExit = step<InitExit>({
+  id: 'init-exit',
+  title: { en: 'When PID 1 exits, the kernel kills the namespace', zh: '1 号进程退出时,内核杀掉整个 namespace' },
+  explain: {
+    en: 'We also start `sleep 600` inside, a process that would never end on its own. Then PID 1 exits. The kernel sends SIGKILL to every process left in the namespace: the grandchild and sleep die, and the namespace is empty. This is why a container stops when its main process stops.',
+    zh: '我们再在里面启动 `sleep 600`,它自己永远不会结束。然后让 1 号进程退出。内核向 namespace 里剩下的每个进程发送 SIGKILL:孙进程和 sleep 都死了,namespace 空了。这就是主进程一停、容器就停的原因。',
+  },
+  modern: 'docker stop / docker kill: the container ends when its PID 1 ends',
+  async run(ctx) {
+    const { pidNs, hostPid, start } = ctx.observed(orphan);
+    const c = running.get(ctx.cleanup);
+    if (!c) throw new Error('the container of the previous step is not running');
+    running.delete(ctx.cleanup);
+    let sleeper: { ended: Promise<RunResult> };
+    try {
+      sleeper = await startSleeper(ctx, c, pidNs);
+    } finally {
+      await c.stop();
+    }
+    const goneAfterMs = await within(3000, () => hostPid === undefined || startTime(hostPid) !== start);
+    const { code, signal } = await sleeper.ended;
+    const left = processesIn('pid', pidNs);
+    ctx.log(`sleep 600 ended by ${signal ?? `exit ${code}`}; grandchild gone after ${goneAfterMs ?? '>3000'} ms`);
+    ctx.measure('grandchildGoneMs', goneAfterMs ?? null);
+    return { pidNs, hostPid, goneAfterMs, sleeper: { code, signal }, left };
+  },
+  checks: [
+    {
+      id: 'sleep-killed',
+      description: 'sleep 600, started inside, died of SIGKILL as soon as PID 1 exited (nobody but the kernel sent it).',
+      evaluate: (o) => ({
+        observed: `sleep ended by ${o.sleeper.signal ?? `exit ${o.sleeper.code}`}`,
+        expected: 'SIGKILL',
+        pass: o.sleeper.signal === 'SIGKILL',
+      }),
+    },
+    {
+      id: 'grandchild-gone',
+      description: 'The orphaned grandchild is gone within 3 s of PID 1 exiting (same PID and start time no longer in /proc).',
+      evaluate: (o) => ({
+        observed: o.hostPid === undefined ? 'grandchild was never found' : `host PID ${o.hostPid}: gone after ${o.goneAfterMs ?? 'more than 3000'} ms`,
+        expected: 'gone within 3000 ms',
+        pass: o.hostPid !== undefined && o.goneAfterMs !== undefined,
+      }),
+    },
+    {
+      id: 'namespace-empty',
+      description: 'No process is left in the container\'s PID namespace.',
+      evaluate: (o) => ({
+        observed: `processes in pid:[${o.pidNs}]: ${o.left.length === 0 ? 'none' : o.left.join(', ')}`,
+        expected: 'none',
+        pass: o.left.length === 0,
+      }),
+    },
+  ],
+});
+
+export const lab: Lab = {
+  ...about,
   card: {
     problem: {
       en: 'A container should neither see nor signal the other processes of the machine, and its programs expect the usual process tree with an init at PID 1 that reaps orphans.',
@@ -94,207 +326,8 @@ export const lab: Lab<State> = {
     },
   },
   requirements: [...basics, namespaces('pid'), tool('ps', 'procps'), tool('grep', 'grep'), tool('sleep', 'coreutils')],
-  init: () => ({}),
-  steps: [
-    {
-      id: 'pid-one',
-      title: { en: 'CLONE_NEWPID: the child is PID 1 inside', zh: 'CLONE_NEWPID:子进程在里面是 1 号' },
-      explain: {
-        en: 'The first process of a new PID namespace gets number 1 there, while the host knows it by an ordinary PID. Both numbers are real: the kernel keeps one per namespace level, and /proc/PID/status lists them on its NSpid line, outermost first.',
-        zh: '新 PID namespace 的第一个进程在其中编号为 1,而宿主机用一个普通的 PID 称呼它。两个号码都是真的:内核为每一层 namespace 各记一个号码,/proc/PID/status 的 NSpid 行从外到内列出它们。',
-      },
-      article: 'clone(container_main, ..., CLONE_NEWUTS | CLONE_NEWPID | SIGCHLD, NULL);   /* Container [    1] */',
-      modern: 'unshare --pid --fork sh -c \'echo $$\'',
-      async run(ctx, s) {
-        const c = await Container.start(ctx, { namespaces: ['pid'], label: 'PID container' });
-        try {
-          await shown(ctx, `grep NSpid /proc/${c.pid}/status`, [grep(), 'NSpid', `/proc/${c.pid}/status`]);
-          s.first = { report: c.report, hostPid: c.pid, nspid: statusField(c.pid, 'NSpid') ?? [] };
-          ctx.log(`inside: getpid() = ${c.report.pid}   host: ${c.pid}`);
-        } finally {
-          await c.stop();
-        }
-      },
-      checks: [
-        {
-          id: 'pid-is-one',
-          description: 'The container\'s first process sees getpid() == 1 while the host knows it by another PID.',
-          evaluate: (s) => ({
-            observed: `getpid() inside: ${s.first!.report.pid}; host PID: ${s.first!.hostPid}`,
-            expected: 'inside 1, host not 1',
-            pass: s.first!.report.pid === 1 && s.first!.hostPid !== 1,
-          }),
-        },
-        {
-          id: 'nspid-line',
-          description: 'The kernel lists both numbers on the NSpid line: the host PID first, then 1.',
-          evaluate: (s) => ({
-            observed: `NSpid: ${s.first!.nspid.join(' ')}`,
-            expected: `NSpid: ${s.first!.hostPid} 1`,
-            pass: s.first!.nspid.length === 2 && s.first!.nspid[0] === String(s.first!.hostPid) && s.first!.nspid[1] === '1',
-          }),
-        },
-      ],
-    },
-    {
-      id: 'host-proc',
-      title: { en: "Without a fresh /proc, ps shows the host's processes", zh: '没有新的 /proc,ps 仍列出宿主机的进程' },
-      explain: {
-        en: 'ps does not ask the kernel "which processes exist?"; it reads /proc. The container still has the host\'s /proc, mounted for the host\'s PID namespace, so ps inside lists every host process with host numbers, including nslab itself, which is not in the container at all. Fixing that needs a mount namespace: lab 04.',
-        zh: 'ps 并不直接问内核有哪些进程,它读的是 /proc。容器仍然用着宿主机的 /proc,那是为宿主机 PID namespace 挂载的,所以容器里的 ps 用宿主机的编号列出所有宿主机进程,连根本不在容器里的 nslab 自己也在列。要解决它需要 mount namespace:见实验 04。',
-      },
-      article: 'ps; top   # inside the container: still every process of the host',
-      modern: 'unshare --pid --fork ps -e   # without --mount-proc',
-      async run(ctx, s) {
-        const c = await Container.start(ctx, { namespaces: ['pid'], label: 'PID container' });
-        try {
-          const inside = await shown(ctx, 'ps -e', [ps(), '-e'], { container: c });
-          const host = await shown(ctx, 'ps -e', [ps(), '-e'], { where: 'host' });
-          s.noProc = {
-            report: c.report,
-            psInside: psCount(inside.stdout),
-            psHost: psCount(host.stdout),
-            insideListsUs: new RegExp(`^\\s*${process.pid}\\s`, 'm').test(inside.stdout),
-          };
-          ctx.measure('psInside', s.noProc.psInside);
-          ctx.measure('psHost', s.noProc.psHost);
-        } finally {
-          await c.stop();
-        }
-      },
-      checks: [
-        {
-          id: 'sees-nslab',
-          description: "Inside the PID namespace, /proc (probe) and ps -e list nslab's own host PID, a process outside the container.",
-          evaluate: (s) => {
-            const inProbe = (s.noProc!.report.pids ?? []).includes(process.pid);
-            return {
-              observed: `PID ${process.pid} in the probe's /proc: ${inProbe ? 'yes' : 'no'}; in ps -e: ${s.noProc!.insideListsUs ? 'yes' : 'no'}`,
-              expected: 'yes, yes',
-              pass: inProbe && s.noProc!.insideListsUs,
-            };
-          },
-        },
-        {
-          id: 'counts-match',
-          description: 'ps -e inside lists about as many processes as on the host (within 10 % or 5 processes, whichever is larger: both runs are moments apart).',
-          evaluate: (s) => {
-            const { psInside, psHost } = s.noProc!;
-            const tol = Math.max(5, Math.ceil(psHost * 0.1));
-            return {
-              observed: `inside ${psInside}, host ${psHost} (probe counted ${s.noProc!.report.procCount} /proc entries)`,
-              expected: `inside within ±${tol} of the host's count, and more than 2`,
-              pass: psInside > 2 && Math.abs(psInside - psHost) <= tol,
-            };
-          },
-        },
-      ],
-    },
-    {
-      id: 'orphan',
-      title: { en: 'PID 1 adopts orphans', zh: '1 号进程收养孤儿' },
-      explain: {
-        en: 'The probe (PID 1) forks a middle process, which forks a grandchild and exits at once. The orphaned grandchild is re-parented to the init of its own namespace, our PID 1, not to the host\'s init: inside a container, PID 1 must reap what others leave behind.',
-        zh: '探针(1 号进程)fork 出一个中间进程,中间进程再 fork 出孙进程后立即退出。成了孤儿的孙进程被过继给它所在 namespace 的 init,也就是我们的 1 号进程,而不是宿主机的 init:在容器里,1 号进程必须回收别人留下的进程。',
-      },
-      modern: 'unshare --pid --fork sh -c \'(sleep 60 &) ; ps -o pid,ppid,cmd\'',
-      async run(ctx, s) {
-        const c = await Container.start(ctx, { namespaces: ['pid'], probeArgs: ['--orphan'], label: 'PID container with an orphan' });
-        const event = await c.event<OrphanEvent>('orphan');
-        const pidNs = nsInode(c.pid, 'pid');
-        const hostPid = hostPidOf(event.pid, pidNs);
-        s.orphan = { event, initPid: c.pid, pidNs, left: [] };
-        ctx.log(`orphan: inside pid ${event.pid}, parent ${event.ppidBefore} → ${event.ppidAfter}`);
-        if (hostPid !== undefined) {
-          s.orphan.hostPid = hostPid;
-          s.orphan.hostPpid = Number(statusField(hostPid, 'PPid')?.[0]);
-          const st = startTime(hostPid);
-          if (st !== undefined) s.orphan.start = st;
-          await shown(ctx, `grep -E 'NSpid|PPid' /proc/${hostPid}/status`, [grep(), '-E', 'NSpid|PPid', `/proc/${hostPid}/status`]);
-        }
-        // Kept for the next step: the container stays up until PID 1 is told to exit.
-        s.running = c;
-      },
-      checks: [
-        {
-          id: 'reparented-to-one',
-          description: 'The orphaned grandchild was the middle process\'s child and is now the child of PID 1 (inside view).',
-          evaluate: (s) => ({
-            observed: `grandchild ${s.orphan!.event.pid}: parent ${s.orphan!.event.ppidBefore} → ${s.orphan!.event.ppidAfter}`,
-            expected: 'parent other than 1 → 1',
-            pass: s.orphan!.event.ppidBefore !== 1 && s.orphan!.event.ppidBefore > 0 && s.orphan!.event.ppidAfter === 1,
-          }),
-        },
-        {
-          id: 'host-ppid-is-init',
-          description: "Seen from the host, the grandchild's parent is the container's PID 1 (its host PID), not the host's init.",
-          evaluate: (s) => ({
-            observed: s.orphan!.hostPid === undefined ? 'grandchild not found in the host /proc' : `host PID ${s.orphan!.hostPid}, PPid ${s.orphan!.hostPpid}`,
-            expected: `PPid ${s.orphan!.initPid}`,
-            pass: s.orphan!.hostPid !== undefined && s.orphan!.hostPpid === s.orphan!.initPid,
-          }),
-        },
-      ],
-    },
-    {
-      id: 'init-exit',
-      title: { en: 'When PID 1 exits, the kernel kills the namespace', zh: '1 号进程退出时,内核杀掉整个 namespace' },
-      explain: {
-        en: 'We also start `sleep 600` inside, a process that would never end on its own. Then PID 1 exits. The kernel sends SIGKILL to every process left in the namespace: the grandchild and sleep die, and the namespace is empty. This is why a container stops when its main process stops.',
-        zh: '我们再在里面启动 `sleep 600`,它自己永远不会结束。然后让 1 号进程退出。内核向 namespace 里剩下的每个进程发送 SIGKILL:孙进程和 sleep 都死了,namespace 空了。这就是主进程一停、容器就停的原因。',
-      },
-      modern: 'docker stop / docker kill: the container ends when its PID 1 ends',
-      async run(ctx, s) {
-        const c = s.running;
-        if (!c) throw new Error('the container of the previous step is not running');
-        delete s.running;
-        const o = s.orphan!;
-        let sleeper: { ended: Promise<RunResult> };
-        try {
-          sleeper = await startSleeper(ctx, c, o.pidNs);
-        } finally {
-          await c.stop();
-        }
-        const gone = await within(3000, () => o.hostPid === undefined || startTime(o.hostPid) !== o.start);
-        if (gone !== undefined) o.goneAfterMs = gone;
-        const ended = await sleeper.ended;
-        o.sleeper = ended;
-        o.left = processesIn('pid', o.pidNs);
-        ctx.log(`sleep 600 ended by ${ended.signal ?? `exit ${ended.code}`}; grandchild gone after ${o.goneAfterMs ?? '>3000'} ms`);
-        ctx.measure('grandchildGoneMs', o.goneAfterMs ?? null);
-      },
-      checks: [
-        {
-          id: 'sleep-killed',
-          description: 'sleep 600, started inside, died of SIGKILL as soon as PID 1 exited (nobody but the kernel sent it).',
-          evaluate: (s) => ({
-            observed: `sleep ended by ${s.orphan!.sleeper?.signal ?? `exit ${s.orphan!.sleeper?.code}`}`,
-            expected: 'SIGKILL',
-            pass: s.orphan!.sleeper?.signal === 'SIGKILL',
-          }),
-        },
-        {
-          id: 'grandchild-gone',
-          description: 'The orphaned grandchild is gone within 3 s of PID 1 exiting (same PID and start time no longer in /proc).',
-          evaluate: (s) => ({
-            observed: s.orphan!.hostPid === undefined ? 'grandchild was never found' : `host PID ${s.orphan!.hostPid}: gone after ${s.orphan!.goneAfterMs ?? 'more than 3000'} ms`,
-            expected: 'gone within 3000 ms',
-            pass: s.orphan!.hostPid !== undefined && s.orphan!.goneAfterMs !== undefined,
-          }),
-        },
-        {
-          id: 'namespace-empty',
-          description: 'No process is left in the container\'s PID namespace.',
-          evaluate: (s) => ({
-            observed: `processes in pid:[${s.orphan!.pidNs}]: ${s.orphan!.left.length === 0 ? 'none' : s.orphan!.left.join(', ')}`,
-            expected: 'none',
-            pass: s.orphan!.left.length === 0,
-          }),
-        },
-      ],
-    },
-  ],
+  steps: [pidOne, hostProc, orphan, initExit],
   shell: {
-    open: (ctx) => interactive(ctx, { labId: '03-pid', namespaces: ['pid'] }),
+    open: (ctx) => interactive(ctx, { labId: about.id, namespaces: ['pid'] }),
   },
 };

@@ -1,9 +1,10 @@
-// Helpers for lab 08: names, the `ip` command shown to the learner, quiet JSON queries for the
-// checks, and the state of the host's own network that must not change.
+// Helpers for lab 08: names, the `ip -n NS` command shown to the learner, quiet JSON queries
+// that fill the observations, and the state of the machine's own network that must not change.
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { shown, which, type Requirement, type StepContext } from '../../runner/kit/index.js';
+import type { RunResult } from '../../addon/index.js';
+import { must, program, type Requirement, type StepContext } from '../../runner/kit/index.js';
 
 /** Every object is named per run: two runs (or two engineers) never meet. */
 export interface Names {
@@ -29,25 +30,13 @@ export const ETH1_NET = '192.168.20.0/24';
 export const ETH1_HOST_IP = '192.168.20.1';
 export const ETH1_IP = '192.168.20.11';
 
-const ipPath = () => which('ip') ?? '/sbin/ip';
-const bridgePath = () => which('bridge') ?? '/sbin/bridge';
+/** `ip -n NAME ...` for a lab namespace, shown with its output; the step fails when it fails. */
+export const ipIn = (ctx: StepContext, ns: string, ...args: string[]): Promise<RunResult> => must(ctx, ['ip', '-n', ns, ...args]);
 
-/** Run a host-side command, show it with its output, and fail the step when it fails. */
-export async function must(ctx: StepContext, argv: readonly string[], where?: string): Promise<string> {
-  const [cmd, ...args] = argv;
-  const file = cmd === 'ip' ? ipPath() : cmd === 'bridge' ? bridgePath() : (which(cmd!) ?? cmd!);
-  const r = await shown(ctx, argv.join(' '), [file, ...args], where !== undefined ? { where } : {});
-  if (r.code !== 0) throw new Error(`${argv.join(' ')} failed (exit ${r.code ?? r.signal}): ${r.stderr.trim()}`);
-  return r.stdout;
-}
-
-/** `ip` for a lab namespace: `ip -n NAME ...`. */
-export const ipIn = (ctx: StepContext, ns: string, ...args: string[]) => must(ctx, ['ip', '-n', ns, ...args]);
-
-/** A quiet `ip -j` (or `bridge -j`) query for a check; `ns` undefined means the machine's own namespace. */
+/** A quiet `ip -j` (or `bridge -j`) query for an observation (not shown); `ns` undefined means the machine's own namespace. */
 export function query<T>(ns: string | undefined, args: readonly string[], tool: 'ip' | 'bridge' = 'ip'): T {
   const argv = [...(ns ? ['-n', ns] : []), '-j', ...args];
-  const out = execFileSync(tool === 'ip' ? ipPath() : bridgePath(), argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync(program(tool), argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return JSON.parse(out.trim() || '[]') as T;
 }
 
@@ -82,7 +71,7 @@ export interface HostNet {
 }
 
 export function hostNet(): HostNet {
-  const text = (args: string[]) => execFileSync(ipPath(), args, { encoding: 'utf8' }).trim();
+  const text = (args: string[]) => execFileSync(program('ip'), args, { encoding: 'utf8' }).trim();
   let resolv = '';
   try {
     resolv = readFileSync('/etc/resolv.conf', 'utf8');
@@ -99,7 +88,7 @@ export function hostNet(): HostNet {
 
 /**
  * /etc/netns/NAME with one file, as `ip netns exec` expects it. /etc/netns is made if missing
- * (runner/shared.ts puts it back); NAME is made exclusively, the file O_EXCL|O_NOFOLLOW.
+ * (the netnsDirs entry puts it back); NAME is made exclusively, the file O_EXCL|O_NOFOLLOW.
  */
 export function makeNetnsConf(name: string, resolv: string): void {
   try {

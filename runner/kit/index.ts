@@ -31,3 +31,8 @@ export * from './cmd.js';
 export * from './shell.js';
 export * from './cgroup.js';
 export * from './requirements.js';
+export * from './cgroup-parse.js';
+export * from './cgroup-host.js';
+export * from './cgroup-measure.js';
+export * from './cgroup-workload.js';
+export * from './cgroup-freeze.js';

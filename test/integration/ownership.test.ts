@@ -97,20 +97,20 @@ describe('ownership: nslab touches only what it made (integration)', function ()
     // Given a run whose token is known, and nobody's queue on the key that token would use
     const { LabContext } = await import('../../runner/core/context.js');
     const { lab } = await import('../../labs/02-ipc/index.js');
+    type HostQueue = import('../../labs/02-ipc/index.js').HostQueue;
     const ctx = new LabContext(lab, 'en', new AbortController().signal, () => undefined);
     const taken = (0x6e730000 | parseInt(ctx.token, 16)) >>> 0;
     execFileSync('setpriv', ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', probePath(), '--msgget', String(taken)]);
     try {
       // When the lab's first step makes its host queue
-      const state = lab.init();
-      await lab.steps[0]!.run(ctx.forStep(lab.steps[0]!, { transcripts: [], measurements: {} }), state);
+      const observed: HostQueue = await lab.steps[0]!.run(ctx.forStep(lab.steps[0]!, { transcripts: [], measurements: {} }));
       const r = ctx.finish();
       // Then it took the next key, removed only its own queue, and nobody's is intact
-      expect(state.key >>> 16).to.equal(0x6e72);
+      expect(observed.key >>> 16).to.equal(0x6e72);
       expect(r.errors).to.deep.equal([]);
       const msg = readFileSync('/proc/sysvipc/msg', 'utf8');
       expect(msg).to.match(new RegExp(`^\\s*${taken}\\s`, 'm'));
-      expect(msg).to.not.match(new RegExp(`^\\s*${state.key}\\s`, 'm'));
+      expect(msg).to.not.match(new RegExp(`^\\s*${observed.key}\\s`, 'm'));
     } finally {
       execFileSync('ipcrm', ['-Q', `0x${taken.toString(16)}`]);
     }
@@ -119,7 +119,7 @@ describe('ownership: nslab touches only what it made (integration)', function ()
   it('a cgroup that exists under the name a run wants is never removed by it', async function () {
     const { LabContext } = await import('../../runner/core/context.js');
     const { lab } = await import('../../labs/09-cgroups/index.js');
-    const { Cgroup, CgroupHost } = await import('../../runner/kit/cgroup.js');
+    const { Cgroup, CgroupHost } = await import('../../runner/kit/index.js');
     const ctx = new LabContext(lab, 'en', new AbortController().signal, () => undefined);
     const host = CgroupHost.discover();
     const place = host.place('cpu');

@@ -2,9 +2,9 @@
 // writes them; and (root only) its v2 path against this host's real cgroup2 mount.
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
+import { Cgroup } from '../../runner/kit/cgroup.js';
+import { CgroupHost, majMin } from '../../runner/kit/cgroup-host.js';
 import {
-  Cgroup,
-  CgroupHost,
   cpuLimit,
   cpuUsageFile,
   cpusetCpus,
@@ -21,7 +21,7 @@ import {
   parseProcPidCgroup,
   parseTaskStat,
   readBps,
-} from '../../runner/kit/cgroup.js';
+} from '../../runner/kit/cgroup-parse.js';
 import { CleanupStack } from '../../runner/core/cleanup.js';
 import { claimRun } from '../../runner/core/owner.js';
 import { addonStatus, spawn, workloadPath } from '../../addon/index.js';
@@ -259,6 +259,14 @@ describe('cgroup driver: where each resource lives', function () {
   });
 });
 
+describe('cgroup driver: device numbers', function () {
+  it('names a device node by MAJ:MIN from its own rdev (as io.max and dm tables want it)', function () {
+    // /dev/null is 1:3 on every Linux; a /dev/mapper node is read the same way, without sysfs
+    expect(majMin('/dev/null')).to.equal('1:3');
+    expect(() => majMin('/dev/nslab-no-such-device')).to.throw(/ENOENT/);
+  });
+});
+
 describe('cgroup driver: v2 path on the real cgroup2 mount', function () {
   useTempRunDir();
   const transcripts: Transcript[] = [];
@@ -277,6 +285,9 @@ describe('cgroup driver: v2 path on the real cgroup2 mount', function () {
     progress: () => undefined,
     measure: () => undefined,
     signal: new AbortController().signal,
+    observed: () => {
+      throw new Error('not in this test');
+    },
   });
 
   it('creates a group, freezes and thaws it, reads cpu.stat and removes it', function () {

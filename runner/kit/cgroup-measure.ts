@@ -1,6 +1,7 @@
-// Measuring with the kernel's own accounting over a window, with live progress, and the small
-// text bar charts the human output shows. Shared by 09-cgroups and 10-cgroup-v2.
-import type { Cgroup, Written, CheckOutcome, StepContext } from '../../runner/kit/index.js';
+// Measuring a group with the kernel's own accounting over a window, with live progress, and
+// the small text bar charts the human output shows. Used by the cgroup labs (09, 10).
+import type { CheckOutcome, StepContext } from '../core/model.js';
+import type { Cgroup, Written } from './cgroup.js';
 
 const TICK_MS = 100;
 
@@ -58,24 +59,21 @@ export const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 1
 /** A task's CPU use in % of one CPU from a difference of utime+stime (USER_HZ: 100 ticks a second). */
 export const ticksPercent = (ticks: number, wallMs: number) => (ticks * 1000) / Math.max(1, wallMs);
 
-/** A step could not measure here: its checks are skipped with this reason. */
-export interface Skip {
-  readonly skip: string;
-}
-
-export function isSkip(x: unknown): x is Skip {
-  return typeof x === 'object' && x !== null && typeof (x as Skip).skip === 'string';
-}
-
-/** Evaluate a check over a measurement, or skip it with the step's reason. */
-export function measured<T>(x: T | Skip | undefined, f: (t: T) => CheckOutcome): CheckOutcome {
-  if (x === undefined) throw new Error('the step recorded no measurement');
-  if (isSkip(x)) return { observed: 'not measured', expected: 'a measurement', pass: false, skip: x.skip };
-  return f(x);
-}
-
 /** The article's file and value next to what nslab wrote on this host. */
 export function showWritten(ctx: StepContext, w: Written): void {
   const here = w.writes.map((x) => `${x.file} = ${x.value}`).join(', ');
   ctx.log(`article: ${w.article.file} = ${w.article.value}   →   here (cgroup v${w.version}): ${here}`);
+}
+
+/**
+ * A step that could not measure on this host (a controller is missing) observes only why; its
+ * checks are then skipped with that reason. A step's observation is `Result | Unmeasured`.
+ */
+export interface Unmeasured {
+  readonly skip: string;
+}
+
+/** The outcome of a check over an Unmeasured observation: skipped, with the step's reason. */
+export function notMeasured(u: Unmeasured): CheckOutcome {
+  return { observed: 'not measured', expected: 'a measurement', pass: false, skip: u.skip };
 }

@@ -2,10 +2,27 @@
 // on the cleanup stack right after clone(), optionally put into cgroups before they execve().
 import { createInterface } from 'node:readline';
 import { workloadPath, type Child, type ExitStatus } from '../../addon/index.js';
-import type { Cgroup, StepContext } from '../../runner/kit/index.js';
-import { pause } from './measure.js';
+import type { Requirement, StepContext } from '../core/model.js';
+import type { Cgroup } from './cgroup.js';
+import { pause } from './cgroup-measure.js';
 
 export type WorkloadName = 'spin' | 'threads' | 'alloc' | 'dread';
+
+/** A requirement: these workload programs are built (npm run build:addon builds them next to the probe). */
+export function workloadsBuilt(id: string, description: string, names: readonly WorkloadName[]): Requirement {
+  return {
+    id,
+    description,
+    probe: () => {
+      try {
+        for (const w of names) workloadPath(w);
+        return { ok: true };
+      } catch (e) {
+        return { ok: false, reason: (e as Error).message, remedy: 'npm run build:addon' };
+      }
+    },
+  };
+}
 
 /** One output line of a workload: its JSON, or the text when it was not JSON. */
 function parse(line: string): Record<string, unknown> {
