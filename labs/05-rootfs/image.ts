@@ -1,11 +1,11 @@
 // The home-made image: an FHS tree in the lab's scratch directory with a few host programs,
-// every shared library they need, and the configuration kept beside it in conf/.
-import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+// every file `ldd` names for them (the loader and the libraries), and the configuration kept
+// beside it in conf/ — and the step that builds it.
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { probePath } from '../../addon/index.js';
-import { shown, which, type StepContext } from '../../runner/kit/index.js';
-import { parseLdd, resolveLibraries, type Resolved } from './elf.js';
+import { attempt, must, step, which, type StepContext } from '../../runner/kit/index.js';
+import { filesToCopy, parseLdd, type LddAnswer } from './ldd.js';
 
 /** The article's directory list (`ls ~/rootfs`). */
 export const FHS = ['bin', 'dev', 'etc', 'home', 'lib', 'lib64', 'mnt', 'opt', 'proc', 'root', 'run', 'sbin', 'sys', 'tmp', 'usr', 'var'];
@@ -22,11 +22,10 @@ export const PROBE_IN_IMAGE = '/sbin/nslab-probe';
 
 export interface Program {
   readonly name: string;
+  /** Where it is on the host (copied to /bin/<name>). */
   readonly host: string;
-  readonly interp?: string;
-  readonly libs: readonly Resolved[];
-  /** ldd's answer, when ldd is installed. */
-  readonly ldd?: { readonly interp?: string; readonly libs: readonly Resolved[] };
+  /** What `ldd <host>` printed for it. */
+  readonly ldd: LddAnswer;
 }
 
 export interface Image {
@@ -38,7 +37,7 @@ export interface Image {
   /** The host folder bind-mounted onto /mnt (docker run -v). */
   readonly volume: string;
   readonly programs: readonly Program[];
-  /** Files copied into the rootfs besides the programs (loader, libraries), image paths. */
+  /** Files copied into the rootfs besides the programs (loader, libraries), at the paths ldd named. */
   readonly libraries: readonly string[];
   /** Programs of BINARIES the host lacks (left out of the image). */
   readonly missing: readonly string[];
@@ -51,8 +50,23 @@ function copyInto(root: string, imagePath: string, hostPath: string, mode?: numb
   if (mode !== undefined) chmodSync(dest, mode);
 }
 
-/** Build the image under ctx.scratch(). With `show`, the learner sees ldd's view of it. */
-export async function buildImage(ctx: StepContext, show: boolean): Promise<Image> {
+/**
+ * Ask ldd which files each program needs, as the article does: `ldd bash` alone first, then the
+ * other programs in one call (ldd heads each answer with the program's name). Shown with the
+ * real output; a non-zero exit is judged by the check (a program ldd has no answer for).
+ */
+async function askLdd(ctx: StepContext, hosts: readonly string[]): Promise<LddAnswer[]> {
+  const out: LddAnswer[] = [];
+  for (const group of [hosts.slice(0, 1), hosts.slice(1)]) {
+    if (group.length === 0) continue;
+    const r = await attempt(ctx, ['ldd', ...group], { where: 'host' });
+    out.push(...parseLdd(r.stdout, group));
+  }
+  return out;
+}
+
+/** Build the image under ctx.scratch(): the tree, the programs, what ldd names, conf/ and the volume. */
+export async function buildImage(ctx: StepContext): Promise<Image> {
   const scratch = ctx.scratch();
   const root = join(scratch, 'rootfs');
   const conf = join(scratch, 'conf');
@@ -62,28 +76,13 @@ export async function buildImage(ctx: StepContext, show: boolean): Promise<Image
   mkdirSync(conf, { recursive: true });
   mkdirSync(volume, { recursive: true });
 
-  const ldd = which('ldd');
-  const programs: Program[] = [];
-  const missing: string[] = [];
-  const libraries = new Set<string>();
-  for (const name of BINARIES) {
-    const host = which(name);
-    if (!host) {
-      missing.push(name);
-      continue;
-    }
-    const ours = resolveLibraries(host);
-    let lddView: Program['ldd'];
-    if (ldd) {
-      const out = execFileSync(ldd, [host], { encoding: 'utf8' });
-      lddView = parseLdd(out);
-    }
-    programs.push({ name, host, ...(ours.interp !== undefined ? { interp: ours.interp } : {}), libs: ours.libs, ...(lddView ? { ldd: lddView } : {}) });
-    copyInto(root, join('/bin', name), host, 0o755);
-    // Each library goes where the loader inside will look for it: the path the search found.
-    for (const lib of ours.libs) if (lib.path) libraries.add(lib.path);
-    if (ours.interp) libraries.add(ours.interp);
-  }
+  const found = BINARIES.map((name) => ({ name, host: which(name) }));
+  const present = found.filter((p): p is { name: string; host: string } => p.host !== undefined);
+  const answers = await askLdd(ctx, present.map((p) => p.host));
+  const programs: Program[] = present.map((p, i) => ({ ...p, ldd: answers[i]! }));
+  // Each file goes where ldd found it: the loader inside searches the same directories.
+  const libraries = filesToCopy(answers);
+  for (const p of programs) copyInto(root, join('/bin', p.name), p.host, 0o755);
   for (const lib of libraries) copyInto(root, lib, lib);
   copyInto(root, PROBE_IN_IMAGE, probePath(), 0o755);
 
@@ -98,37 +97,70 @@ export async function buildImage(ctx: StepContext, show: boolean): Promise<Image
   writeFileSync(join(conf, 'hosts'), `127.0.0.1\tlocalhost\n127.0.1.1\t${CONF_HOSTNAME}\n`);
   // Only named, never queried: nothing in the image resolves names.
   writeFileSync(join(conf, 'resolv.conf'), 'nameserver 8.8.8.8\n');
-
-  if (show) {
-    const bash = programs.find((p) => p.name === 'bash');
-    if (bash && ldd) {
-      await shown(ctx, `ldd ${bash.host}`, [ldd, bash.host], { where: 'host' });
-    } else if (bash) {
-      ctx.transcript({ command: `nslab's resolver for ${bash.host} (ldd is not installed)`, output: lddLike(bash), where: 'host' });
-    }
-    const ls = which('ls') ?? '/bin/ls';
-    for (const dir of [root, join(root, 'bin'), join(root, 'lib64'), conf]) await shown(ctx, `ls ${dir}`, [ls, '-C', dir], { where: 'host' });
-  }
-  return { scratch, root, conf, volume, programs, libraries: [...libraries].sort(), missing };
+  return { scratch, root, conf, volume, programs, libraries, missing: found.filter((p) => p.host === undefined).map((p) => p.name) };
 }
 
-/** Our resolver's answer printed the way ldd prints it. */
-export function lddLike(p: Program): string {
-  const lines = p.libs.map((l) => `\t${l.name} => ${l.path ?? 'not found'}`);
-  if (p.interp) lines.push(`\t${p.interp}`);
-  return lines.join('\n');
+/** The image as built, and the host's mount table before anything was mounted. */
+export interface Built {
+  readonly image: Image;
+  /** Lines of /proc/self/mountinfo before the lab mounted anything (host-clean compares). */
+  readonly mountinfoBefore: readonly string[];
+  /** `ls rootfs` once built. */
+  readonly rootEntries: readonly string[];
+  /** Files of `libraries` that are not in the rootfs after the copy. */
+  readonly notCopied: readonly string[];
 }
 
-/** The set of files (by real path) a resolution names, loader included. */
-export function fileSet(r: { interp?: string; libs: readonly Resolved[] }): Set<string> {
-  const real = (p: string) => {
-    try {
-      return realpathSync(p);
-    } catch {
-      return p;
-    }
-  };
-  const out = new Set(r.libs.map((l) => (l.path ? real(l.path) : `${l.name} => not found`)));
-  if (r.interp) out.add(real(r.interp));
-  return out;
+/** What every copied program still lacks: libraries ldd did not find, and programs ldd had no answer for. */
+export function unresolved(programs: readonly Program[]): string[] {
+  return programs.flatMap((p) => [
+    ...p.ldd.libs.filter((l) => l.path === undefined).map((l) => `${p.name}: ${l.name}`),
+    ...(p.ldd.loader === undefined && !p.ldd.isStatic ? [`${p.name}: no loader in ldd's answer`] : []),
+  ]);
 }
+
+export const image = step<Built>({
+  id: 'image',
+  title: { en: 'Build the image: a tree, programs and their libraries', zh: '制作镜像:目录树、程序和它们依赖的库' },
+  explain: {
+    en: 'A program linked against shared libraries names its loader (PT_INTERP) and the libraries it needs (DT_NEEDED) in its ELF headers; the loader finds them in RPATH/RUNPATH, ld.so.cache and its system directories. ldd asks the loader itself for that list, the libraries of the libraries included, so nslab does what the article does: it runs ldd on every program it copies and copies the loader and each library ldd names to the same path in the rootfs. Hostname, hosts and resolv.conf stay outside in conf/: the runtime decides them at start.',
+    zh: '动态链接的程序在 ELF 头里写明了加载器(PT_INTERP)和所需的库(DT_NEEDED);加载器在 RPATH/RUNPATH、ld.so.cache 和系统目录里查找它们。ldd 直接向加载器要这份清单(库所依赖的库也包括在内),所以 nslab 照文章的做法:对每个要复制的程序运行 ldd,把加载器和 ldd 列出的每个库复制到 rootfs 里相同的路径。hostname、hosts、resolv.conf 放在外面的 conf/ 里:由运行时在启动时决定。',
+  },
+  article: 'ldd bash; cp ... ~/rootfs/bin; ls ./conf  # hostname hosts resolv.conf',
+  modern: 'ldd /usr/bin/bash; cp /usr/bin/bash rootfs/bin/; cp --parents <each file ldd names> rootfs/',
+  async run(ctx) {
+    const mountinfoBefore = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean);
+    const img = await buildImage(ctx);
+    const loaders = [...new Set(img.programs.flatMap((p) => (p.ldd.loader !== undefined ? [p.ldd.loader] : [])))];
+    ctx.log(`${img.programs.length} programs; ${img.libraries.length} files to copy: the loader ${loaders.join(', ') || '(none)'} and ${img.libraries.length - loaders.length} libraries`);
+    ctx.measure('libraries', img.libraries.length);
+    for (const dir of [img.root, join(img.root, 'bin'), join(img.root, 'lib64'), img.conf])
+      await must(ctx, ['ls', '-C', dir], { command: `ls ${dir}`, where: 'host' });
+    return {
+      image: img,
+      mountinfoBefore,
+      rootEntries: readdirSync(img.root).sort(),
+      notCopied: img.libraries.filter((l) => !existsSync(join(img.root, l))),
+    };
+  },
+  checks: [
+    {
+      id: 'fhs-tree',
+      description: "The rootfs has the article's directories (bin dev etc home lib lib64 mnt opt proc root run sbin sys tmp usr var).",
+      evaluate: (o) => ({ observed: o.rootEntries.join(' '), expected: `${FHS.join(' ')} (at least)`, pass: FHS.every((d) => o.rootEntries.includes(d)) }),
+    },
+    {
+      id: 'libs-resolved',
+      description: 'Every library every copied program needs (transitively) was found and copied.',
+      evaluate: (o) => {
+        const { programs, libraries } = o.image;
+        const missing = unresolved(programs);
+        return {
+          observed: `${programs.length} programs, ${libraries.length} files (loader + libraries); unresolved: ${missing.join(', ') || 'none'}; not copied: ${o.notCopied.join(', ') || 'none'}`,
+          expected: `${BINARIES.length} programs; none unresolved, none missing`,
+          pass: programs.length === BINARIES.length && missing.length === 0 && o.notCopied.length === 0 && libraries.length > 0,
+        };
+      },
+    },
+  ],
+});

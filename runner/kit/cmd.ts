@@ -17,7 +17,11 @@ export interface CmdOptions {
   readonly command?: string;
   /** Where it runs, as shown ("host", "c1"…). */
   readonly where?: string;
-  /** Run it inside this container instead of on the host. */
+  /**
+   * Run it inside this container instead of on the host. The program is then named as the
+   * container sees it: a bare name is passed as is (give `program('ps')` when the container
+   * shares the host's file system, and show `command` for the learner).
+   */
   readonly container?: Container;
   /** Working directory (host commands only). */
   readonly cwd?: string;
