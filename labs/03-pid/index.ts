@@ -1,7 +1,7 @@
 // 03-pid: the PID namespace gives a container its own process numbers, starting at 1, and
 // makes its first process the init of that little world.
 import { nsInode, type ExitStatus, type RunResult } from '../../addon/index.js';
-import { Container, attempt, program, step, type ProbeReport, startTime, basics, namespaces, tool, interactive, type Lab, type StepContext, processesIn, statusField } from '../../runner/kit/index.js';
+import { Container, PerRun, attempt, program, step, type ProbeReport, startTime, basics, namespaces, tool, interactive, type Lab, type StepContext, processesIn, statusField } from '../../runner/kit/index.js';
 import { about } from './about.js';
 
 /** What the probe reports when its orphaned grandchild has been re-parented (--orphan). */
@@ -60,7 +60,7 @@ export interface InitExit {
  * so init-exit finds it by the run (its cleanup stack, one per run); the container is on the
  * cleanup stack too, so a run that stops half-way still ends it.
  */
-const running = new WeakMap<object, Container>();
+const running = new PerRun<Container>();
 
 /** Lines of `ps -e` output minus the header. */
 const psCount = (out: string) => out.split('\n').filter((l) => l.trim() !== '').length - 1;
@@ -203,11 +203,11 @@ export const orphan = step<Orphan>({
   modern: 'unshare --pid --fork sh -c \'(sleep 60 &) ; ps -o pid,ppid,cmd\'',
   async run(ctx) {
     // A container left by an earlier run of this step ends first.
-    await running.get(ctx.cleanup)?.stop();
-    running.delete(ctx.cleanup);
+    await running.get(ctx)?.stop();
+    running.delete(ctx);
     const c = await Container.start(ctx, { namespaces: ['pid'], probeArgs: ['--orphan'], label: 'PID container with an orphan' });
     // Kept for the next step: the container stays up until PID 1 is told to exit.
-    running.set(ctx.cleanup, c);
+    running.set(ctx, c);
     const event = await c.event<OrphanEvent>('orphan');
     const pidNs = nsInode(c.pid, 'pid');
     const hostPid = hostPidOf(event.pid, pidNs);
@@ -250,9 +250,9 @@ export const initExit = step<InitExit>({
   modern: 'docker stop / docker kill: the container ends when its PID 1 ends',
   async run(ctx) {
     const { pidNs, hostPid, start } = ctx.observed(orphan);
-    const c = running.get(ctx.cleanup);
+    const c = running.get(ctx);
     if (!c) throw new Error('the container of the previous step is not running');
-    running.delete(ctx.cleanup);
+    running.delete(ctx);
     let sleeper: { ended: Promise<RunResult> };
     try {
       sleeper = await startSleeper(ctx, c, pidNs);

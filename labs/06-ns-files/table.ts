@@ -3,7 +3,7 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { probePath, type Namespace, type SetupAction } from '../../addon/index.js';
-import { Container, attempt, program, shown, step, which, type Check, type CheckOutcome, type ProbeReport, type StepContext } from '../../runner/kit/index.js';
+import { Container, PerRun, attempt, program, shown, step, which, type Check, type CheckOutcome, type ProbeReport, type StepContext } from '../../runner/kit/index.js';
 
 /** The article's pid.mnt program: CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS, hostname and a fresh /proc. */
 export const CHILD_NS: readonly Namespace[] = ['uts', 'pid', 'mnt'];
@@ -49,19 +49,19 @@ export interface Joined {
  * observation, so later steps find it by the run (its cleanup stack, one per run); it is on the
  * cleanup stack too, so a run that stops half-way still ends it.
  */
-const running = new WeakMap<object, Container>();
+const running = new PerRun<Container>();
 
 /** The running container of this run; throws when ns-table has not started it (or hold stopped it). */
 export function theContainer(ctx: StepContext): Container {
-  const c = running.get(ctx.cleanup);
+  const c = running.get(ctx);
   if (!c) throw new Error('the pid.mnt container is not running (step ns-table starts it, hold stops it)');
   return c;
 }
 
 /** Stop the container and forget it (hold does, once the namespace is held). */
 export async function stopContainer(ctx: StepContext): Promise<void> {
-  const c = running.get(ctx.cleanup);
-  running.delete(ctx.cleanup);
+  const c = running.get(ctx);
+  running.delete(ctx);
   await c?.stop();
 }
 
@@ -124,7 +124,7 @@ export const nsTableStep = step<Tables>({
   async run(ctx) {
     await stopContainer(ctx); // a step run again starts afresh
     const c = await Container.start(ctx, { namespaces: CHILD_NS, actions: CHILD_ACTIONS, label: 'pid.mnt container' });
-    running.set(ctx.cleanup, c);
+    running.set(ctx, c);
     const tables: Tables = { parent: nsTable(process.pid), child: nsTable(c.pid), childPid: c.pid, inside: c.report };
     ctx.log(`parent: nslab itself, PID ${process.pid}; child: PID ${c.pid} on the host, PID ${c.report.pid} inside`);
     await showNs(ctx, process.pid, 'parent');

@@ -6,33 +6,33 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Child } from '../../addon/index.js';
-import type { ProbeReport, StepContext } from '../../runner/kit/index.js';
+import { PerRun, type ProbeReport, type StepContext } from '../../runner/kit/index.js';
 
 interface Waiting {
   readonly child: Child;
   readonly cleanupId: number;
 }
 
-const waiting = new WeakMap<object, Waiting>();
+const waiting = new PerRun<Waiting>();
 
 /** Keep `child` for the next steps of this run (a child held before, by a step run again, is stopped). */
 export async function hold(ctx: StepContext, child: Child, cleanupId: number): Promise<void> {
   await letGo(ctx);
-  waiting.set(ctx.cleanup, { child, cleanupId });
+  waiting.set(ctx, { child, cleanupId });
 }
 
 /** The child an earlier step of this run left waiting. */
 export function held(ctx: StepContext): Child {
-  const w = waiting.get(ctx.cleanup);
+  const w = waiting.get(ctx);
   if (!w) throw new Error('no user-namespace child is waiting: step gid-map-refused has not run in this session');
   return w.child;
 }
 
 /** End the waiting child (if any): close its pipe, and kill it if it does not exit within 3 s. */
 export async function letGo(ctx: StepContext): Promise<void> {
-  const w = waiting.get(ctx.cleanup);
+  const w = waiting.get(ctx);
   if (!w) return;
-  waiting.delete(ctx.cleanup);
+  waiting.delete(ctx);
   w.child.abandon();
   w.child.stdin?.end();
   const timer = setTimeout(() => w.child.kill('SIGKILL'), 3000);

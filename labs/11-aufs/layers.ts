@@ -2,46 +2,68 @@
 // An image layer names a deleted file `.wh.<name>` and an opaque directory `.wh..wh..opq`
 // (the OCI image spec kept AUFS's spelling); overlayfs wants a 0/0 character device and the
 // trusted.overlay.opaque xattr instead, so whoever unpacks a layer translates (containerd's
-// and Docker's overlay snapshotters do exactly this).
-import { mkdirSync, writeFileSync } from 'node:fs';
+// and Docker's overlay snapshotters do exactly this). The tar files are made, listed and
+// unpacked by GNU tar, the program `docker save` layers are read with.
+import { lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { setxattr } from '../../addon/index.js';
-import type { StepContext } from '../../runner/kit/index.js';
-import { readTar, type TarEntry } from './tar.js';
-import { hostSh } from './union.js';
+import { must, sh, type StepContext } from '../../runner/kit/index.js';
+import { plant, walk } from './union.js';
 
 export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_MARKER = '.wh..wh..opq';
 export const OPAQUE_XATTR = 'trusted.overlay.opaque';
 
-const dir = (name: string): TarEntry => ({ name, type: 'dir' });
-const file = (name: string, content: string): TarEntry => ({ name, type: 'file', content });
+/** One layer: its files as a build step left them ({ 'a/b': 'text' }, a trailing '/' is a directory). */
+export interface Layer {
+  readonly name: string;
+  readonly files: Readonly<Record<string, string>>;
+}
 
 /** Three layers of a small image, bottom first. */
-export const IMAGE_LAYERS: readonly { readonly name: string; readonly entries: readonly TarEntry[] }[] = [
+export const IMAGE_LAYERS: readonly Layer[] = [
   {
     name: 'base',
-    entries: [
-      dir('etc'), file('etc/os-release', 'NAME="nslab base"\n'),
-      dir('bin'), file('bin/hello', '#!/bin/sh\necho hello\n'),
-      dir('app'), file('app/config.txt', 'version=1\n'),
-      dir('app/data'), file('app/data/a.txt', 'a\n'), file('app/data/b.txt', 'b\n'),
-      dir('tmp'), file('tmp/cache.bin', 'stale cache\n'),
-    ],
+    files: {
+      'etc/os-release': 'NAME="nslab base"\n',
+      'bin/hello': '#!/bin/sh\necho hello\n',
+      'app/config.txt': 'version=1\n',
+      'app/data/a.txt': 'a\n',
+      'app/data/b.txt': 'b\n',
+      'tmp/cache.bin': 'stale cache\n',
+    },
   },
   {
     name: 'update',
-    entries: [
-      dir('app'), file('app/config.txt', 'version=2\n'),
-      dir('app/data'), file(`app/data/${OPAQUE_MARKER}`, ''), file('app/data/c.txt', 'c\n'),
-      dir('tmp'), file(`tmp/${WHITEOUT_PREFIX}cache.bin`, ''),
-    ],
+    files: {
+      'app/config.txt': 'version=2\n',
+      [`app/data/${OPAQUE_MARKER}`]: '',
+      'app/data/c.txt': 'c\n',
+      [`tmp/${WHITEOUT_PREFIX}cache.bin`]: '',
+    },
   },
   {
     name: 'app',
-    entries: [dir('etc'), file('etc/motd', 'welcome\n'), dir('bin'), file(`bin/${WHITEOUT_PREFIX}hello`, '')],
+    files: { 'etc/motd': 'welcome\n', [`bin/${WHITEOUT_PREFIX}hello`]: '' },
   },
 ];
+
+/** The top-level names of a layer, which tar is asked to pack (so members have no `./` prefix, as in a docker layer). */
+const tops = (layer: Layer) => [...new Set(Object.keys(layer.files).map((p) => p.split('/')[0]!))].sort();
+
+/**
+ * Write layer `i` as a tar file under `img`: plant its files in build/<n>-<name>, then let GNU
+ * tar pack them, owned by root and dated 1970 (reproducible, like `docker build` with
+ * SOURCE_DATE_EPOCH). Returns the tar file's path relative to `img`.
+ */
+export async function packLayer(ctx: StepContext, img: string, i: number): Promise<string> {
+  const layer = IMAGE_LAYERS[i]!;
+  const src = `build/${i + 1}-${layer.name}`;
+  const tarFile = `tars/${i + 1}-${layer.name}.tar`;
+  plant(join(img, src), layer.files);
+  await must(ctx, ['tar', '--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-cf', tarFile, '-C', src, ...tops(layer)], { cwd: img });
+  return tarFile;
+}
 
 export interface Applied {
   readonly whiteouts: string[];
@@ -50,40 +72,32 @@ export interface Applied {
 }
 
 /**
- * Unpack one layer into its own empty branch directory, translating AUFS whiteouts to
- * overlayfs ones: `.wh.NAME` becomes a 0/0 character device NAME, `.wh..wh..opq` becomes the
- * trusted.overlay.opaque="y" xattr on its directory. Whiteout devices are made with mknod(1).
+ * Unpack one layer's tar file (relative to `img`) into its own new branch directory with GNU
+ * tar, then translate AUFS whiteouts to overlayfs ones: `.wh.NAME` becomes a 0/0 character
+ * device NAME (made with mknod(1)), `.wh..wh..opq` becomes the trusted.overlay.opaque="y" xattr
+ * on its directory.
  */
-export async function applyLayer(ctx: StepContext, archive: Buffer, branch: string): Promise<Applied> {
+export async function applyLayer(ctx: StepContext, img: string, tarFile: string, branch: string): Promise<Applied> {
+  const dir = join(img, branch);
+  mkdirSync(dir); // its parent must exist: a cleaned-up scratch directory is never re-created
+  await must(ctx, ['tar', '-xf', tarFile, '-C', branch], { cwd: img });
   const whiteouts: string[] = [];
   const opaque: string[] = [];
   let files = 0;
-  mkdirSync(branch); // its parent must exist: a cleaned-up scratch directory is never re-created
-  for (const e of readTar(archive)) {
-    const target = join(branch, e.name);
-    if (!target.startsWith(`${branch}/`)) throw new Error(`layer entry escapes its branch: ${e.name}`);
-    const base = basename(e.name);
-    if (base === OPAQUE_MARKER) {
-      mkdirSync(dirname(target), { recursive: true });
-      opaque.push(dirname(e.name));
-    } else if (base.startsWith(WHITEOUT_PREFIX)) {
-      mkdirSync(dirname(target), { recursive: true });
-      whiteouts.push(join(dirname(e.name), base.slice(WHITEOUT_PREFIX.length)));
-    } else if (e.type === 'dir') {
-      mkdirSync(target, { recursive: true, mode: e.mode });
-    } else if (e.type === 'file') {
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, e.data, { mode: e.mode });
-      files++;
-    }
+  for (const rel of walk(dir)) {
+    const base = basename(rel);
+    if (base === OPAQUE_MARKER) opaque.push(dirname(rel));
+    else if (base.startsWith(WHITEOUT_PREFIX)) whiteouts.push(join(dirname(rel), base.slice(WHITEOUT_PREFIX.length)));
+    else if (lstatSync(join(dir, rel)).isFile()) files++;
   }
   if (whiteouts.length > 0) {
-    const r = await hostSh(ctx, branch, whiteouts.map((w) => `mknod ${w} c 0 0`).join(' && '));
-    if (r.code !== 0) throw new Error(`mknod failed in ${branch}: ${r.stderr.trim()}`);
+    const script = whiteouts.map((w) => `rm ${join(dirname(w), WHITEOUT_PREFIX + basename(w))} && mknod ${w} c 0 0`).join(' && ');
+    await sh(ctx, script, { cwd: dir });
   }
   for (const d of opaque) {
-    setxattr(join(branch, d), OPAQUE_XATTR, 'y');
-    ctx.log(`setxattr("${d}", "${OPAQUE_XATTR}", "y")   # ${basename(branch)}: ${d}/${OPAQUE_MARKER}`);
+    unlinkSync(join(dir, d, OPAQUE_MARKER));
+    setxattr(join(dir, d), OPAQUE_XATTR, 'y');
+    ctx.log(`rm ${d}/${OPAQUE_MARKER}; setxattr("${d}", "${OPAQUE_XATTR}", "y")   # ${basename(branch)}: ${d}/${OPAQUE_MARKER}`);
   }
   return { whiteouts, opaque, files };
 }

@@ -1,10 +1,11 @@
 // The mount holder: every union of this lab is mounted inside one private mount namespace,
 // held open by a probe process. The host never sees these mounts, and they die with the
 // process, so no mount can outlive the lab. The host reads the unions through /proc/PID/root.
-import { lstatSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Container, shown, which, mountsOf, type MountLine, type StepContext } from '../../runner/kit/index.js';
-import type { RunResult, SetupAction } from '../../addon/index.js';
+// Also the small helpers the steps share (planting trees, reading branches, comparing lists).
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { Container, PerRun, attempt, program, mountsOf, type MountLine, type StepContext } from '../../runner/kit/index.js';
+import type { RunResult } from '../../addon/index.js';
 
 export class Holder {
   private constructor(readonly container: Container) {}
@@ -30,19 +31,18 @@ export class Holder {
 
   /** mount(2) inside the namespace, from `cwd` so that layer paths can stay short and relative. */
   async mount(cwd: string, target: string, fstype: string, data: string, source = fstype): Promise<void> {
-    await this.container.exec([which('true') ?? '/bin/true'], {
+    await this.container.exec([program('true')], {
       actions: [{ do: 'chdir', path: cwd }, { do: 'mount', source, target, fstype, data }],
     });
   }
 
   async umount(target: string): Promise<void> {
-    await this.container.exec([which('true') ?? '/bin/true'], { actions: [{ do: 'umount', target }] });
+    await this.container.exec([program('true')], { actions: [{ do: 'umount', target }] });
   }
 
   /** Run a shell command inside the namespace from `cwd`, shown to the learner with its output. */
   sh(ctx: StepContext, cwd: string, command: string): Promise<RunResult> {
-    const actions: SetupAction[] = [{ do: 'chdir', path: cwd }];
-    return shown(ctx, command, [which('sh') ?? '/bin/sh', '-c', command], { container: this.container, actions });
+    return attempt(ctx, [program('sh'), '-c', command], { command, container: this.container, cwd });
   }
 
   /** The mounts of the namespace's mount table (/proc/PID/mountinfo) whose mount point is `target`. */
@@ -55,9 +55,27 @@ export class Holder {
   }
 }
 
-/** Run a shell command on the host from `cwd` (looking at the branches directly), shown. */
-export function hostSh(ctx: StepContext, cwd: string, command: string): Promise<RunResult> {
-  return shown(ctx, command, [which('sh') ?? '/bin/sh', '-c', command], { actions: [{ do: 'chdir', path: cwd }], where: 'host' });
+/**
+ * The holder of each run, by the run's cleanup stack. A live process is not an observation: the
+ * steps share it here, and checks never see it (they judge only what the steps read through it).
+ */
+const holders = new PerRun<Holder>();
+
+/** This run's holder, started by the first step that needs one. */
+export async function holderOf(ctx: StepContext): Promise<Holder> {
+  let h = holders.get(ctx);
+  if (h === undefined) {
+    h = await Holder.start(ctx);
+    holders.set(ctx, h);
+  }
+  return h;
+}
+
+/** Stop this run's holder: its mount namespace, and every union in it, goes with it. */
+export async function stopHolder(ctx: StepContext): Promise<void> {
+  const h = holders.get(ctx);
+  holders.delete(ctx);
+  await h?.stop();
 }
 
 /** The overlay mount options of a union: `lower` leftmost is the top layer, like AUFS's dirs=. */
@@ -103,4 +121,21 @@ export function kindOf(path: string): string {
   } catch {
     return 'missing';
   }
+}
+
+export const lines = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean);
+export const readOr = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8') : undefined);
+export const show = (s: string | undefined) => (s === undefined ? '(missing)' : JSON.stringify(s));
+export const sorted = (xs: readonly string[]) => [...xs].sort();
+export const sameList = (a: readonly string[], b: readonly string[]) => sorted(a).join(',') === sorted(b).join(',');
+
+/** Every path below `root`, relative to it, sorted (directories too). */
+export function walk(root: string, at = root): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(at)) {
+    const p = join(at, name);
+    out.push(relative(root, p));
+    if (lstatSync(p).isDirectory()) out.push(...walk(root, p));
+  }
+  return out.sort();
 }

@@ -1,32 +1,9 @@
-// Small helpers of lab 12: host commands shown with their real output (and failing loudly),
-// and the kernel's answers parsed: dmsetup status lines, loop backing files, file allocation.
+// Small helpers of lab 12: the kernel's answers parsed (dmsetup status lines, loop backing
+// files, file allocation) and the lab's two kernel requirements.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { shown, which, type Requirement, type StepContext } from '../../runner/kit/index.js';
-import type { RunResult } from '../../addon/index.js';
-
-/** Run a host tool, show it with its output, and fail the step when it fails. */
-export async function cmd(ctx: StepContext, command: string, argv: readonly string[]): Promise<RunResult> {
-  const path = which(argv[0]!);
-  if (!path) throw new Error(`${argv[0]} is not installed`);
-  const r = await shown(ctx, command, [path, ...argv.slice(1)]);
-  if (r.code !== 0) throw new Error(`${command} exited ${r.code ?? r.signal}: ${(r.stderr || r.stdout).trim()}`);
-  return r;
-}
-
-/**
- * argv for dmsetup. Without a running udev (the VM, containers) libdevmapper still waits for udev
- * to make /dev/mapper/NAME; DM_DISABLE_UDEV=1 tells it to make the node itself.
- */
-export function dmsetup(...args: string[]): string[] {
-  return existsSync('/run/udev/control') ? ['dmsetup', ...args] : ['env', 'DM_DISABLE_UDEV=1', 'dmsetup', ...args];
-}
-
-/** `sh -c` for the article's redirections (echo … > file), shown as typed. */
-export function sh(ctx: StepContext, script: string): Promise<RunResult> {
-  return cmd(ctx, script, ['sh', '-c', script]);
-}
+import { which, type Requirement } from '../../runner/kit/index.js';
 
 /** `dmsetup status` of a thin-pool: <start> <len> thin-pool <transaction> <meta used>/<total> <data used>/<total> … */
 export interface PoolStatus {

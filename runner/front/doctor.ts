@@ -46,7 +46,8 @@ export function sectionsFor(labs: readonly Lab[]): Section[] {
     ...labs.filter((l) => (l.diagnostics ?? []).length > 0).map((l) => ({ title: `${l.title.en} (lab ${l.id})`, items: l.diagnostics! })),
     { title: 'File systems', items: all.filter((r) => kind(r) === 'fs').sort(byId) },
     { title: 'Tools', items: all.filter((r) => kind(r) === 'tool').sort(byId) },
-    { title: 'nslab', items: all.filter((r) => !['fs', 'tool', 'ns'].includes(kind(r))) },
+    { title: 'Kernel features and switches', items: all.filter((r) => !['fs', 'tool', 'ns', 'root', 'addon'].includes(kind(r))).sort(byId) },
+    { title: 'nslab', items: all.filter((r) => ['root', 'addon'].includes(kind(r))) },
   ].filter((sec) => sec.items.length > 0);
 }
 

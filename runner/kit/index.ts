@@ -36,3 +36,4 @@ export * from './cgroup-host.js';
 export * from './cgroup-measure.js';
 export * from './cgroup-workload.js';
 export * from './cgroup-freeze.js';
+export { PerRun } from './per-run.js';

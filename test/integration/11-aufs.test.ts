@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { rootOnly, addonOnly } from '../00.setup.js';
-import { expectCleanInterrupt, hostSnapshot, notPassed, nslab, verifyJson } from '../helpers.js';
+import { expectCleanInterrupt, hostSnapshot, labRun, notPassed, nslab } from '../helpers.js';
 
 const aufsInKernel = () => readFileSync('/proc/filesystems', 'utf8').split('\n').some((l) => l.trim().split(/\s+/).pop() === 'aufs');
 
@@ -12,10 +12,8 @@ describe('lab 11-aufs (integration)', function () {
   });
 
   it('passes every check, reports the layer-count figures and leaves the host as it was', async function () {
-    // Given the host as it is
-    const before = hostSnapshot();
-    // When the lab is verified
-    const { result, report } = await verifyJson(['11-aufs']);
+    // When the lab is verified (its one run of this test process, with host snapshots around it)
+    const { result, report, before, after } = await labRun('11-aufs');
     // Then every check passed except the AUFS one, which is skipped only where the kernel has no aufs
     const lab = report.labs[0]!;
     const failing = notPassed(report).filter((l) => !l.startsWith('11-aufs/aufs/aufs-union skipped:'));
@@ -40,7 +38,7 @@ describe('lab 11-aufs (integration)', function () {
       expect(f.readMiBps).to.be.greaterThan(0);
     }
     expect(perf.statMissingColdUsRatio128to1).to.be.a('number').at.least(2);
-    expect(hostSnapshot()).to.deep.equal(before);
+    expect(after).to.deep.equal(before);
   });
 
   it('shows the explanation, the commands and the chart in run mode', async function () {

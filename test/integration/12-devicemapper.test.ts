@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rootOnly, addonOnly } from '../00.setup.js';
-import { cli, hostSnapshot, nslab, notPassed, type CliResult } from '../helpers.js';
+import { cli, hostSnapshot, labRun, nslab, notPassed, type CliResult } from '../helpers.js';
 import { findLab, isPlanned } from '../../labs/index.js';
 import { platform } from '../../runner/front/vm/platform.js';
 import type { Report } from '../../runner/core/model.js';
@@ -58,15 +58,15 @@ describe('lab 12-devicemapper and the VM runner (integration)', function () {
       this.test!.title += ' (skipped: this host has device-mapper)';
       this.skip();
     }
-    const before = hostSnapshot();
-    const r = await nslab(['verify', '12-devicemapper', '--reporter', 'json']);
-    expect(r.code, r.stderr).to.equal(0);
-    const lab = parse(r).labs[0]!;
+    // The lab's one run of this test process (nslab verify --reporter json), host snapshots around it
+    const { result, report, before, after } = await labRun('12-devicemapper');
+    expect(result.code, result.stderr).to.equal(0);
+    const lab = report.labs[0]!;
     expect(lab.status).to.equal('skipped');
     expect(lab.reason).to.equal('no device-mapper in this kernel');
     expect(lab.remedy).to.match(/^run with --vm/);
     expect(lab.steps).to.deep.equal([]);
-    expect(hostSnapshot()).to.deep.equal(before);
+    expect(after).to.deep.equal(before);
   });
 
   it('builds the VM cache from scratch with a progress bar (nslab vm prepare)', async function () {
