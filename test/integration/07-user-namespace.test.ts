@@ -9,7 +9,9 @@ import type { Report } from '../../runner/core/model.js';
 const LAB = '07-user-namespace';
 
 /** Workspaces the lab makes for uid 1000 (they must be gone after every run). */
-const workspaces = () => readdirSync('/tmp').filter((d) => d.startsWith(`nslab-${LAB}-`));
+// nslab writes nothing in world-writable places: its workspace lives under /run/nslab/<token>/ws
+// (the host snapshot covers that); nothing named nslab* may appear in /tmp.
+const workspaces = () => readdirSync('/tmp').filter((d) => d.startsWith('nslab'));
 
 /** A fake /proc/sys with the given sysctls, e.g. { 'kernel.unprivileged_userns_clone': '0' }. */
 function fakeSysctl(values: Record<string, string>): string {
