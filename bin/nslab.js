@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// nslab's entry point: the compiled CLI lives in dist/.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
+// nslab's entry point: the compiled CLI lives in dist/. Nothing else is loaded here (not even
+// node:fs): `nslab --version` and `nslab list` should cost little more than node itself.
 const cli = new URL('../dist/runner/front/cli.js', import.meta.url);
-if (!existsSync(fileURLToPath(cli))) {
+let main;
+try {
+  ({ main } = await import(cli.href));
+} catch (e) {
+  if (e?.code !== 'ERR_MODULE_NOT_FOUND' || e.url !== cli.href) throw e;
   process.stderr.write('nslab: the TypeScript is not compiled (dist/runner/front/cli.js is missing); run `npm run build:ts` in the nslab folder.\n');
   process.exit(1);
 }
-const { main } = await import(cli.href);
 process.exitCode = await main(process.argv.slice(2));

@@ -1,34 +1,7 @@
-// The ordered registry of every lab of the catalogue (../shared/LABS.md). A lab that is not
-// built yet would be listed as a PlannedLab ({ id, title, planned: true }) and never reported
-// as passing.
+// The ordered catalogue of every lab (../shared/LABS.md): cheap to import, no lab's code is
+// loaded until loadLab asks for it. A lab that is not built yet would be listed as a
+// PlannedLab ({ id, title, planned: true }) and never reported as passing.
 import type { About, Lab, PlannedLab } from '../runner/kit/index.js';
-import { lab as uts } from './01-uts/index.js';
-import { lab as ipc } from './02-ipc/index.js';
-import { lab as pid } from './03-pid/index.js';
-import { lab as mnt } from './04-mount/index.js';
-import { lab as rootfs } from './05-rootfs/index.js';
-import { lab as nsFiles } from './06-ns-files/index.js';
-import { lab as userns } from './07-user-namespace/index.js';
-import { lab as network } from './08-network/index.js';
-import { lab as cgroups } from './09-cgroups/index.js';
-import { lab as cgroupV2 } from './10-cgroup-v2/index.js';
-import { lab as aufs } from './11-aufs/index.js';
-import { lab as devicemapper } from './12-devicemapper/index.js';
-
-export const registry: readonly (Lab | PlannedLab)[] = [
-  uts,
-  ipc,
-  pid,
-  mnt,
-  rootfs,
-  nsFiles,
-  userns,
-  network,
-  cgroups,
-  cgroupV2,
-  aufs,
-  devicemapper,
-];
 
 /**
  * The catalogue: what list, the tour's menu and doctor need, without loading any lab's code.
@@ -62,14 +35,19 @@ export function isPlanned(l: About | PlannedLab): l is PlannedLab {
   return (l as PlannedLab).planned === true;
 }
 
+/** Every built lab of the catalogue, loaded (doctor and the tests that walk all labs). */
+export function loadAllLabs(): Promise<Lab[]> {
+  return Promise.all(catalogue.filter((a): a is About => !isPlanned(a)).map(loadLab));
+}
+
 export function labIds(): string[] {
-  return registry.map((l) => l.id);
+  return catalogue.map((l) => l.id);
 }
 
 /** Find a lab by id, by its number ("1", "01") or by its name ("uts"). */
-export function findLab(query: string): Lab | PlannedLab | undefined {
+export function findLab(query: string): About | PlannedLab | undefined {
   const q = query.trim().toLowerCase();
-  return registry.find((l) => {
+  return catalogue.find((l) => {
     const [num, ...rest] = l.id.split('-');
     return l.id === q || num === q.padStart(2, '0') || rest.join('-') === q;
   });
@@ -87,9 +65,9 @@ function distance(a: string, b: string): number {
 /** The id closest to a mistyped one. */
 export function nearestId(query: string): string {
   const q = query.toLowerCase();
-  let best = registry[0]!.id;
+  let best = catalogue[0]!.id;
   let bestD = Infinity;
-  for (const l of registry) {
+  for (const l of catalogue) {
     const name = l.id.slice(3);
     const d = Math.min(distance(q, l.id), distance(q, name));
     if (d < bestD) [best, bestD] = [l.id, d];

@@ -2,12 +2,12 @@
 // (namespaces, cgroups, each lab's own diagnostics, file systems, tools — all gathered from the
 // labs' requirements), then, for each lab, whether it can run here and, if not, why and what to do.
 import { readFileSync } from 'node:fs';
-import { catalogue, isPlanned, loadLab } from '../../labs/index.js';
+import { catalogue, loadAllLabs } from '../../labs/index.js';
 import { checkRequirements } from '../core/engine.js';
 import { mountsOf } from '../core/proc.js';
 import { cgroupMode, hostInfo, version } from './host.js';
 import { isRoot, namespaces } from '../kit/requirements.js';
-import type { About, Lab, Requirement } from '../core/model.js';
+import type { Lab, Requirement } from '../core/model.js';
 
 interface Section {
   readonly title: string;
@@ -55,7 +55,7 @@ export async function doctor(out: (line: string) => void): Promise<void> {
   const host = hostInfo();
   out(`nslab ${version()} on Linux ${host.kernel} (${process.arch}), running as ${isRoot() ? 'root' : `uid ${process.geteuid?.()}`}`);
   out(cgroupLine());
-  const labs = await Promise.all(catalogue.filter((a): a is About => !isPlanned(a)).map(loadLab));
+  const labs = await loadAllLabs();
   for (const section of sectionsFor(labs)) {
     out('');
     out(`--- ${section.title} ---`);

@@ -1,8 +1,10 @@
 // Facts about the host that reports and doctor show.
-import { existsSync, readFileSync, statfsSync } from 'node:fs';
+import { statfsSync } from 'node:fs';
 import { arch, hostname, release } from 'node:os';
 import type { HostInfo } from '../core/model.js';
 import { mountsOf } from '../core/proc.js';
+
+export { version } from './commands/version.js';
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
 
@@ -23,15 +25,4 @@ export function cgroupMode(): string {
 
 export function hostInfo(): HostInfo {
   return { kernel: release(), cgroup: cgroupMode(), arch: arch(), hostname: hostname() };
-}
-
-export function version(): string {
-  for (const rel of ['../../../package.json', '../../package.json']) {
-    const url = new URL(rel, import.meta.url);
-    if (existsSync(url)) {
-      const pkg = JSON.parse(readFileSync(url, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'nslab' && pkg.version) return pkg.version;
-    }
-  }
-  return '0.0.0';
 }

@@ -58,6 +58,24 @@ describe('the guided tour in a real terminal (tmux)', function () {
     expect(hostSnapshot()).to.deep.equal(before);
   });
 
+  it('answers keys typed while it loads, and still after Ink took over from the first frame', async function () {
+    this.timeout(60_000);
+    tmux.start(`${terminalEnv({ XDG_STATE_HOME: state })} ${quote(process.execPath)} ${quote(cli)}; echo NSLAB-EXIT=$?; sleep 600`);
+    // Given keys typed as soon as the list shows (the first frame answers them, or Ink does)
+    await tmux.until((s) => /▸ 01-uts/.test(s), 'the first frame');
+    tmux.keys('j', 'l');
+    await tmux.until((s) => /▸ 02-ipc .*○ 未运行/.test(s), 'the second lab selected, in Chinese');
+    // When the tour has loaded every lab (only then does the list count a lab's steps) and waits
+    await tmux.until((s) => /打开这个实验 \(\d+ 个步骤\)/.test(s), 'the lab loaded behind the list');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(tmux.screen()).not.to.contain('NSLAB-EXIT');
+    // Then it still answers keys, and q quits with 0
+    tmux.keys('j');
+    await tmux.until((s) => /▸ 03-pid/.test(s), 'the third lab selected');
+    tmux.keys('q');
+    await tmux.until((s) => s.includes('NSLAB-EXIT=0'), 'nslab to exit');
+  });
+
   it('suspends for the lab shell and comes back when it exits', async function () {
     this.timeout(60_000);
     const before = hostSnapshot();

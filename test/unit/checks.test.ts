@@ -3,11 +3,11 @@
 // one observation that makes it fail. A lab added to the registry is tested here with no
 // other change; a step or check without examples fails.
 import { expect } from 'chai';
-import { catalogue, isPlanned, loadLab } from '../../labs/index.js';
-import type { About, CheckOutcome, Lab, StepExamples } from '../../runner/kit/index.js';
+import { loadAllLabs } from '../../labs/index.js';
+import type { CheckOutcome, Lab, StepExamples } from '../../runner/kit/index.js';
 
 // Top-level await: mocha needs the labs' steps to declare one test per check.
-const labs: Lab[] = await Promise.all(catalogue.filter((a): a is About => !isPlanned(a)).map(loadLab));
+const labs: Lab[] = await loadAllLabs();
 const many = <O>(x: O | readonly O[] | undefined): readonly O[] => (x === undefined ? [] : Array.isArray(x) ? (x as readonly O[]) : [x as O]);
 const show = (o: CheckOutcome) => `observed ${o.observed}; expected ${o.expected}${o.skip !== undefined ? `; skipped: ${o.skip}` : ''}`;
 

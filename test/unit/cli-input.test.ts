@@ -1,7 +1,8 @@
 // Bad input on the command line: whatever the user typed, the error is one short sentence that
 // echoes it cut to a sane length and with control characters escaped, and the exit code is 2.
 import { expect } from 'chai';
-import { echo, ECHO_MAX, parseArgs, resolveLabs } from '../../runner/front/cli.js';
+import { echo, ECHO_MAX, parseArgs } from '../../runner/front/cli.js';
+import { resolveLabs } from '../../runner/front/commands/labs.js';
 import { nslab } from '../helpers.js';
 
 const ESC = '\u001b';

@@ -1,9 +1,38 @@
 // The command line as a user meets it: bad input gets one sentence and a non-zero exit.
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { findLab, labIds, nearestId } from '../../labs/index.js';
 import { parseArgs } from '../../runner/front/cli.js';
-import { hostSnapshot, nslab } from '../helpers.js';
+import { cli, hostSnapshot, nslab, repoRoot } from '../helpers.js';
+
+/** Every module `node bin/nslab.js <args>` loads, as paths under the repository (or node:…). */
+function modulesLoadedBy(args: readonly string[]): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'nslab-imports-'));
+  const trace = join(dir, 'trace');
+  const hooks = `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  appendFileSync(process.env.NSLAB_TRACE_IMPORTS, r.url + '\\n');
+  return r;
+}`;
+  const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
+  try {
+    const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, cli, ...args], {
+      env: { ...process.env, NSLAB_TRACE_IMPORTS: trace },
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).to.equal(0);
+    return readFileSync(trace, 'utf8')
+      .trim()
+      .split('\n')
+      .map((u) => u.replace(`file://${repoRoot}/`, ''));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 const catalogue = ['01-uts', '02-ipc', '03-pid', '04-mount', '05-rootfs', '06-ns-files', '07-user-namespace', '08-network', '09-cgroups', '10-cgroup-v2', '11-aufs', '12-devicemapper'];
 
@@ -53,7 +82,7 @@ describe('cli', function () {
   it('doctor reports the kernel features and every lab, each as ready or with a reason', async function () {
     const r = await nslab(['doctor']);
     expect(r.code, r.stderr).to.equal(0);
-    for (const section of ['Namespaces', 'File systems and devices', 'Tools', 'Labs']) expect(r.stdout).to.contain(`--- ${section} ---`);
+    for (const section of ['Namespaces', 'File systems', 'Tools', 'Labs']) expect(r.stdout).to.contain(`--- ${section} ---`);
     for (const id of catalogue) expect(r.stdout).to.match(new RegExp(`^[✓✗] ${id}\\s+(ready|\\S.*)$`, 'm'));
     // what it says about cgroups is what the host has
     expect(r.stdout).to.match(/^cgroup: (v1|v2|hybrid|none)/m);
@@ -72,6 +101,18 @@ describe('cli', function () {
     expect(parseArgs(['verify', '--all', '--reporter=tap'])).to.include({ all: true, reporter: 'tap' });
     expect(() => parseArgs(['--lang', 'fr'])).to.throw(/en or zh/);
     expect(() => parseArgs(['--frobnicate'])).to.throw(/Unknown option/);
+  });
+
+  it('loads only the catalogue for list, --version and --help: no engine, kit, lab code, chalk, Ink or addon', function () {
+    // Given what a cold start may load: the entry point, the command line and its small helpers,
+    // and for list the catalogue (labs/index.js and each lab's about.js)
+    const allowed = /^(node:[a-z_/]+|bin\/nslab\.js|dist\/runner\/front\/(cli|interrupt|commands\/(usage|version)|report\/names)\.js|dist\/labs\/index\.js|dist\/labs\/\d\d-[a-z0-9-]+\/about\.js)$/;
+    for (const args of [['list'], ['--version'], ['--help']]) {
+      // When nslab runs the command, Then it loads nothing else
+      const loaded = modulesLoadedBy(args);
+      expect(loaded, args.join(' ')).to.include('dist/runner/front/cli.js');
+      expect(loaded.filter((m) => !allowed.test(m)), args.join(' ')).to.deep.equal([]);
+    }
   });
 
   it('prints its version from package.json', async function () {

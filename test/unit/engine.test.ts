@@ -2,35 +2,28 @@
 import { expect } from 'chai';
 import { useTempRunDir } from '../helpers.js';
 import { evaluateCheck, runLab } from '../../runner/core/engine.js';
-import type { Lab, RunEvent } from '../../runner/core/model.js';
+import { step, type Lab, type RunEvent } from '../../runner/core/model.js';
 
 const text = (s: string) => ({ en: s, zh: s });
 const card = { problem: text('p'), tradeoff: text('t'), usedBy: text('u'), parts: text('p'), kernel: text('k'), alternatives: text('a') };
 
-function fakeLab(over: Partial<Lab<{ n?: number }>> = {}): Lab<{ n?: number }> {
-  return {
-    id: '99-fake',
-    title: text('Fake'),
-    card,
-    requirements: [],
-    init: () => ({}),
-    steps: [
-      {
-        id: 'one',
-        title: text('One'),
-        explain: text('x'),
-        async run(_ctx, s) {
-          s.n = 41 + 1;
-        },
-        checks: [
-          { id: 'is-42', description: 'n is 42.', evaluate: (s) => ({ observed: String(s.n), expected: '42', pass: s.n === 42 }) },
-          { id: 'is-43', description: 'n is 43.', evaluate: (s) => ({ observed: String(s.n), expected: '43', pass: s.n === 43 }) },
-          { id: 'cannot', description: 'needs v2.', evaluate: () => ({ observed: 'v1', expected: 'v2', pass: true, skip: 'no cgroup v2 here' }) },
-        ],
-      },
-    ],
-    ...over,
-  };
+/** A step that observes n = 42; its checks judge only that observation. */
+const one = step<{ n: number }>({
+  id: 'one',
+  title: text('One'),
+  explain: text('x'),
+  async run() {
+    return { n: 41 + 1 };
+  },
+  checks: [
+    { id: 'is-42', description: 'n is 42.', evaluate: (o) => ({ observed: String(o.n), expected: '42', pass: o.n === 42 }) },
+    { id: 'is-43', description: 'n is 43.', evaluate: (o) => ({ observed: String(o.n), expected: '43', pass: o.n === 43 }) },
+    { id: 'cannot', description: 'needs v2.', evaluate: () => ({ observed: 'v1', expected: 'v2', pass: true, skip: 'no cgroup v2 here' }) },
+  ],
+});
+
+function fakeLab(over: Partial<Lab> = {}): Lab {
+  return { id: '99-fake', title: text('Fake'), card, requirements: [], steps: [one], ...over };
 }
 
 describe('engine', function () {
@@ -47,10 +40,15 @@ describe('engine', function () {
     let ran = false;
     const lab = fakeLab({
       requirements: [{ id: 'x', description: 'x', probe: () => ({ ok: false, reason: 'no device-mapper in this kernel', remedy: 'run with --vm' }) }],
-      init: () => {
-        ran = true;
-        return {};
-      },
+      steps: [
+        {
+          ...one,
+          run: async () => {
+            ran = true;
+            return { n: 42 };
+          },
+        },
+      ],
     });
     const r = await runLab(lab, { lang: 'en' });
     expect(r).to.include({ status: 'skipped', reason: 'no device-mapper in this kernel', remedy: 'run with --vm' });
@@ -58,11 +56,9 @@ describe('engine', function () {
   });
 
   it('turns a step error into failed checks and skips the steps after it', async function () {
-    const lab = fakeLab();
-    const broken: Lab<{ n?: number }> = {
-      ...lab,
-      steps: [{ ...lab.steps[0]!, run: () => Promise.reject(new Error('EPERM: mount("proc", "/proc"): Operation not permitted')) }, lab.steps[0]!],
-    };
+    const broken = fakeLab({
+      steps: [{ ...one, run: () => Promise.reject(new Error('EPERM: mount("proc", "/proc"): Operation not permitted')) }, one],
+    });
     const events: RunEvent[] = [];
     const r = await runLab(broken, { lang: 'en', listener: (e) => events.push(e) });
     expect(r.status).to.equal('failed');
@@ -72,8 +68,28 @@ describe('engine', function () {
     expect(events.map((e) => e.type)).to.deep.equal(['lab-start', 'step-start', 'step-end', 'step-end', 'lab-end']);
   });
 
+  it("hands a step what an earlier step observed, and each check only its own step's observation", async function () {
+    // Given a second step that builds on the first one's observation
+    const seen: unknown[] = [];
+    const second = step<{ n: number; doubled: number }>({
+      id: 'two',
+      title: text('Two'),
+      explain: text('x'),
+      async run(ctx) {
+        const { n } = ctx.observed(one);
+        return { n, doubled: n * 2 };
+      },
+      checks: [{ id: 'doubled', description: 'doubled is 84.', evaluate: (o) => (seen.push(o), { observed: String(o.doubled), expected: '84', pass: o.doubled === 84 }) }],
+    });
+    // When the lab runs (the first step's is-43 check fails, which does not stop the lab)
+    const r = await runLab(fakeLab({ steps: [one, second] }), { lang: 'en' });
+    // Then the second step read the first one's observation and its check judged its own
+    expect(r.steps.map((s) => s.status)).to.deep.equal(['failed', 'passed']);
+    expect(seen).to.deep.equal([{ n: 42, doubled: 84 }]);
+  });
+
   it('fails a check whose evaluation throws (no observation is no pass)', function () {
-    const r = evaluateCheck({ id: 'x', description: 'x', evaluate: (s: { a?: { b: number } }) => ({ observed: String(s.a!.b), expected: '1', pass: true }) }, {});
+    const r = evaluateCheck({ id: 'x', description: 'x', evaluate: (o: { a?: { b: number } }) => ({ observed: String(o.a!.b), expected: '1', pass: true }) }, {});
     expect(r.status).to.equal('failed');
     expect(r.observed).to.match(/no observation/);
   });
@@ -83,14 +99,14 @@ describe('engine', function () {
     const ac = new AbortController();
     const lab = fakeLab({
       steps: [
-        {
-          ...fakeLab().steps[0]!,
+        step<{ n: number }>({
+          ...one,
           run: (ctx) => {
             ctx.scratch();
             setTimeout(() => ac.abort(), 20);
             return new Promise(() => undefined); // never ends on its own
           },
-        },
+        }),
       ],
     });
     const events: RunEvent[] = [];
@@ -131,7 +147,7 @@ describe('engine: resources one run at a time', function () {
     const { ResourceLock } = await import('../../runner/core/owner.js');
     const held = await ResourceLock.acquire('unit-res', '10-cgroup-v2', new AbortController().signal, () => undefined);
     setTimeout(() => held.release(), 200);
-    const r = await runLab(fakeLab({ exclusive: ['unit-res'], steps: [fakeLab().steps[0]!].map((s) => ({ ...s, checks: [s.checks[0]!] })) }), { lang: 'en' });
+    const r = await runLab(fakeLab({ exclusive: ['unit-res'], steps: [{ ...one, checks: [one.checks[0]!] }] }), { lang: 'en' });
     expect(r.status).to.equal('passed');
   });
 });

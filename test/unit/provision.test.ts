@@ -3,13 +3,12 @@
 // that needs a new tool fails here until the package is added (provision.sh runs before npm, so
 // it cannot read the registry itself).
 import { expect } from 'chai';
-import { catalogue, isPlanned, loadLab } from '../../labs/index.js';
-import type { About } from '../../runner/core/model.js';
+import { loadAllLabs } from '../../labs/index.js';
 import { provisionPackages } from '../helpers.js';
 
 describe('provisioning follows the registry', function () {
   it("installs every package a lab's tool requirements name", async function () {
-    const labs = await Promise.all(catalogue.filter((a): a is About => !isPlanned(a)).map(loadLab));
+    const labs = await loadAllLabs();
     const wanted = labs.flatMap((l) => l.requirements.filter((r) => r.package !== undefined).map((r) => `${r.package} (${l.id}: ${r.id})`));
     expect(wanted.length, 'no lab names a package: the requirements lost their package field').to.be.greaterThan(0);
     const have = new Set(provisionPackages());

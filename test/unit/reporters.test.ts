@@ -265,7 +265,7 @@ describe('reporters', () => {
       explain: t('A namespace wraps a global system resource in an abstraction that makes it appear to the processes within the namespace that they have their own isolated instance of the global resource.'),
       article: 'unshare --uts',
       modern: 'unshare(CLONE_NEWUTS)',
-      async run() {},
+      run: async () => ({}),
       checks: [],
       ...extra,
     });
@@ -274,7 +274,6 @@ describe('reporters', () => {
       title: t(`Lab ${id}`),
       card: { problem: t(''), tradeoff: t(''), usedBy: t(''), parts: t(''), kernel: t(''), alternatives: t('') },
       requirements: [],
-      init: () => ({}),
       steps,
     });
     const newuts = step('newuts');

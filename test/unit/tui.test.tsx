@@ -5,12 +5,15 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
 import { render } from 'ink-testing-library';
 import { addonOnly, rootOnly } from '../00.setup.js';
 import { hostSnapshot } from '../helpers.js';
-import { registry } from '../../labs/index.js';
-import type { Lab, PlannedLab } from '../../runner/core/model.js';
+import { catalogue } from '../../labs/index.js';
+import { step, type About, type Lab, type PlannedLab } from '../../runner/core/model.js';
 import { App } from '../../runner/front/tui/App.js';
+import type { ListEntry } from '../../runner/front/tui/format.js';
+import { openEarlyMenu, splitKeys } from '../../runner/front/tui/first-frame.js';
 import { progressFile } from '../../runner/front/tui/progress.js';
 
 const ENTER = '\r';
@@ -42,15 +45,48 @@ const untilText = (r: Rendered, text: string | RegExp, ms?: number) =>
 /** The part of the screen after the last occurrence of `marker` (the live area, not the history). */
 const after = (f: string, marker: string) => f.slice(f.lastIndexOf(marker));
 
-interface FakeState {
-  value?: number;
-  attempts?: number;
-}
-
 let attempts = 0;
 
-function fakeLab(o: { id?: string; failSecond?: boolean; hang?: boolean; unmet?: string } = {}): Lab<FakeState> {
+/** Two steps: the first observes a value (and how often it ran), the second builds on it. */
+function fakeLab(o: { id?: string; failSecond?: boolean; hang?: boolean; unmet?: string } = {}): Lab {
   const text = (en: string, zh: string) => ({ en, zh });
+  const first = step<{ value: number; attempts: number }>({
+    id: 'first',
+    title: text('First step', '第一步'),
+    explain: text('Why the first step matters.', '第一步为什么重要。'),
+    article: 'old-command --first',
+    modern: 'new-command --first',
+    async run(ctx) {
+      ctx.transcript({ command: 'echo hi', output: 'hi\n', where: 'host' });
+      ctx.progress(0.5, 'halfway');
+      ctx.measure('before', 10);
+      ctx.measure('after', 20);
+      const seen = { value: 42, attempts: ++attempts };
+      if (o.hang) {
+        ctx.scratch();
+        await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted'))));
+      }
+      return seen;
+    },
+    checks: [{ id: 'value', description: 'The value is 42.', evaluate: (s) => ({ observed: String(s.value), expected: '42', pass: s.value === 42 }) }],
+  });
+  const second = step<{ value: number }>({
+    id: 'second',
+    title: text('Second step', '第二步'),
+    explain: text('Why the second step matters.', '第二步为什么重要。'),
+    modern: 'new-command --second',
+    async run(ctx) {
+      ctx.log('second step ran');
+      return { value: ctx.observed(first).value };
+    },
+    checks: [
+      {
+        id: 'builds-on-first',
+        description: 'The second step sees what the first one set up.',
+        evaluate: (s) => ({ observed: String(s.value), expected: '42', pass: !o.failSecond && s.value === 42 }),
+      },
+    ],
+  });
   return {
     id: o.id ?? '01-fake',
     title: text('A fake lab for the screens', '用来测试界面的假实验'),
@@ -63,45 +99,7 @@ function fakeLab(o: { id?: string; failSecond?: boolean; hang?: boolean; unmet?:
       alternatives: text('Alternatives answer.', '其他实现的回答。'),
     },
     requirements: o.unmet ? [{ id: 'vm', description: 'a VM', probe: () => ({ ok: false, reason: o.unmet!, remedy: 'run with --vm' }) }] : [],
-    init: () => ({}),
-    steps: [
-      {
-        id: 'first',
-        title: text('First step', '第一步'),
-        explain: text('Why the first step matters.', '第一步为什么重要。'),
-        article: 'old-command --first',
-        modern: 'new-command --first',
-        async run(ctx, s) {
-          ctx.transcript({ command: 'echo hi', output: 'hi\n', where: 'host' });
-          ctx.progress(0.5, 'halfway');
-          ctx.measure('before', 10);
-          ctx.measure('after', 20);
-          s.value = 42;
-          s.attempts = ++attempts;
-          if (o.hang) {
-            ctx.scratch();
-            await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted'))));
-          }
-        },
-        checks: [{ id: 'value', description: 'The value is 42.', evaluate: (s) => ({ observed: String(s.value), expected: '42', pass: s.value === 42 }) }],
-      },
-      {
-        id: 'second',
-        title: text('Second step', '第二步'),
-        explain: text('Why the second step matters.', '第二步为什么重要。'),
-        modern: 'new-command --second',
-        async run(ctx) {
-          ctx.log('second step ran');
-        },
-        checks: [
-          {
-            id: 'builds-on-first',
-            description: 'The second step sees what the first one set up.',
-            evaluate: (s) => ({ observed: String(s.value), expected: '42', pass: !o.failSecond && s.value === 42 }),
-          },
-        ],
-      },
-    ],
+    steps: [first, second],
   };
 }
 
@@ -130,7 +128,10 @@ describe('the guided tour (TUI)', function () {
     rmSync(run, { recursive: true, force: true });
   });
 
-  function tour(entries: readonly (Lab | PlannedLab)[], extra: { lang?: 'en' | 'zh'; initialLab?: string; onExit?: (c: number) => void } = {}) {
+  function tour(
+    entries: readonly ListEntry[],
+    extra: { lang?: 'en' | 'zh'; initialLab?: string; onExit?: (c: number) => void; load?: (about: About) => Promise<Lab> } = {},
+  ) {
     const r = render(
       <App
         entries={entries}
@@ -140,6 +141,7 @@ describe('the guided tour (TUI)', function () {
         color={false}
         onExit={extra.onExit ?? (() => undefined)}
         {...(extra.initialLab ? { initialLab: extra.initialLab } : {})}
+        {...(extra.load ? { load: extra.load } : {})}
       />,
     );
     mounted.push(r);
@@ -264,6 +266,46 @@ describe('the guided tour (TUI)', function () {
     expect(left, 'scratch or journal left behind').to.deep.equal([]);
   });
 
+  it("keeps the lab's run while the key help covers it", async function () {
+    // Given a lab whose first step has run
+    const r = tour([fakeLab()], { initialLab: '01-fake' });
+    await untilText(r, 'Six questions');
+    r.stdin.write(ENTER);
+    await untilText(r, 'Step 1/2 · First step');
+    r.stdin.write(ENTER);
+    await untilText(r, 'Step 2/2 · Second step');
+    // When the help is opened and closed again
+    r.stdin.write('?');
+    await untilText(r, /Keys\s/);
+    r.stdin.write('?');
+    // Then the lab is where it was (the second step next), and it finishes from there
+    await until(r, (f) => after(f, 'Step 2/2').includes('Enter run this step'), 'the second step again');
+    r.stdin.write(ENTER);
+    await untilText(r, '01-fake passed: 2/2 checks');
+  });
+
+  it("lists the catalogue's entries and loads a lab's code when it is opened", async function () {
+    // Given the catalogue's lines (no code) and a loader, one of whose labs fails to load
+    const loaded: string[] = [];
+    const load = async (about: About): Promise<Lab> => {
+      loaded.push(about.id);
+      if (about.id === '02-broken') throw new Error('SyntaxError in labs/02-broken/index.js');
+      return fakeLab();
+    };
+    const about = (id: string): About => ({ id, title: { en: `About ${id}`, zh: `关于 ${id}` } });
+    const r = tour([about('01-fake'), about('02-broken'), planned], { load });
+    // When the list appears, Then the lab that cannot load says why, and the others are listed
+    await untilText(r, /02-broken .*⊘ skipped here/);
+    r.stdin.write(DOWN);
+    await until(r, (f) => flat(f).includes('nslab could not load this lab: SyntaxError in labs/02-broken/index.js'), 'the reason');
+    // and Enter on the good one opens its card from the loaded code
+    r.stdin.write('k');
+    await untilText(r, /▸ 01-fake/);
+    r.stdin.write(ENTER);
+    await untilText(r, 'Six questions');
+    expect(loaded).to.include.members(['01-fake', '02-broken']);
+  });
+
   describe('with the real 01-uts lab', function () {
     beforeEach(function () {
       rootOnly(this);
@@ -274,9 +316,9 @@ describe('the guided tour (TUI)', function () {
 
     it('list → open 01-uts → run all steps → all ✓ → Chinese → back → 01-uts passed', async function () {
       this.timeout(60_000);
-      // Given the host as it is and the real registry
+      // Given the host as it is and the real catalogue (each lab's code loads when needed)
       const host = hostSnapshot();
-      const r = tour(registry);
+      const r = tour(catalogue);
       await untilText(r, /▸ 01-uts .*UTS namespace/);
       // When 01-uts is opened, begun and every step run
       r.stdin.write(ENTER);
@@ -301,5 +343,87 @@ describe('the guided tour (TUI)', function () {
       await untilText(r, /▸ 01-uts .*✓ 通过/);
       expect(hostSnapshot()).to.deep.equal(host);
     });
+  });
+});
+
+/** A terminal for the early menu: keys written to `input`, the screen read back from `out`. */
+function fakeTerminal() {
+  const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => input });
+  let written = '';
+  const out = Object.assign(
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        written += chunk.toString();
+        done();
+      },
+    }),
+    { columns: 80, rows: 24, isTTY: true },
+  );
+  // The current frame: what follows the last erase (the first frame has none).
+  const screen = () => {
+    const i = written.lastIndexOf('\x1b[G');
+    return strip(i < 0 ? written : written.slice(i + 3));
+  };
+  const press = async (keys: string) => {
+    input.write(keys);
+    await new Promise((res) => setImmediate(res));
+  };
+  return { input: input as unknown as NodeJS.ReadStream, out: out as unknown as NodeJS.WriteStream, screen, press };
+}
+
+describe('the tour menu before Ink has loaded', function () {
+  let state: string;
+  beforeEach(function () {
+    state = mkdtempSync(join(tmpdir(), 'nslab-menu-state-'));
+  });
+  afterEach(function () {
+    rmSync(state, { recursive: true, force: true });
+  });
+
+  const frame = (entries: readonly ListEntry[]) => ({ entries, lang: 'en' as const, version: 'test', progressFile: join(state, 'progress.json'), color: false });
+
+  it('answers the list keys at once and hands over what the learner chose', async function () {
+    // Given the menu painted in an 80×24 terminal
+    const t = fakeTerminal();
+    const opened: string[] = [];
+    const menu = openEarlyMenu({ ...frame([fakeLab(), fakeLab({ id: '02-other' }), planned]), onOpen: (id) => opened.push(id) }, t.out, t.input);
+    try {
+      expect(t.screen()).to.match(/▸ 01-fake .*○ not run/);
+      // When keys are pressed, Then each one is answered with the screen the tour would show
+      await t.press(DOWN);
+      expect(t.screen()).to.match(/▸ 02-other/);
+      await t.press('?');
+      expect(t.screen()).to.match(/^Keys/m);
+      await t.press('q'); // closes the help, does not quit
+      await t.press('jj'); // two keys in one read
+      expect(t.screen()).to.match(/▸ 01-fake/);
+      await t.press('\x1b[A'); // up from the first wraps to the last
+      await t.press(ENTER);
+      expect(t.screen()).to.contain('12-later is not yet available.');
+      await t.press('l');
+      expect(t.screen()).to.contain('尚未提供');
+      await t.press(`k${ENTER}`);
+      await t.press(DOWN); // after Enter, keys wait for the lab
+      // and what was chosen is handed over with the lines to erase
+      const { state: chosen, painted } = await menu.handOff();
+      expect(chosen).to.deep.include({ selected: 1, lang: 'zh', help: false, open: '02-other' });
+      expect(opened).to.deep.equal(['02-other']);
+      expect(painted).to.be.within(5, 22);
+    } finally {
+      menu.close();
+    }
+  });
+
+  it('quits at once on q (0) and on Ctrl-C (130), before Ink is needed', async function () {
+    for (const [key, code] of [['q', 0], [CTRL_C, 130], [ESC, 0]] as const) {
+      const t = fakeTerminal();
+      const menu = openEarlyMenu(frame([fakeLab()]), t.out, t.input);
+      await t.press(key);
+      expect(await menu.quit, JSON.stringify(key)).to.equal(code);
+    }
+  });
+
+  it('splits raw input into keys: escape sequences whole, a lone ESC as Escape', function () {
+    expect(splitKeys('jk\x1b[A\x1bOB\r名\x1b')).to.deep.equal(['j', 'k', '\x1b[A', '\x1bOB', '\r', '名', '\x1b']);
   });
 });

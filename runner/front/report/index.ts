@@ -4,14 +4,9 @@ import type { Report } from '../../core/model.js';
 import { toJson } from './json.js';
 import { toJunit } from './junit.js';
 import { toTap } from './tap.js';
+import type { ReporterName } from './names.js';
 
-export type ReporterName = 'human' | 'json' | 'tap' | 'junit';
-
-export const REPORTERS: readonly ReporterName[] = ['human', 'json', 'tap', 'junit'];
-
-export function isReporterName(s: string): s is ReporterName {
-  return (REPORTERS as readonly string[]).includes(s);
-}
+export { REPORTERS, isReporterName, type ReporterName } from './names.js';
 
 /** The whole-report renderers; 'human' is live output, see humanListener in ./human.js. */
 export function render(name: Exclude<ReporterName, 'human'>, report: Report): string {

@@ -1,20 +1,24 @@
 // The guided tour: the lab list and one lab at a time. Finished work goes into <Static> (it
 // scrolls away like a log); the list, the current step and its live output re-render below.
-import { useEffect, useMemo, useRef, useState } from 'react';
+// The list shows the catalogue (no lab code): a lab's code is loaded when it is opened, and in
+// the background, one lab after another, to probe what it needs here.
+import { useEffect, useImperativeHandle, useRef, useState, type Ref } from 'react';
 import { Box, Static, Text, useApp, useInput, useStdout, type Key } from 'ink';
-import { checkRequirements } from '../../core/engine.js';
-import { openShell as openLabShell } from '../../core/shell-run.js';
-import type { Lab, LabResult, Lang, RequirementResult } from '../../core/model.js';
+import { loadLab } from '../../../labs/index.js';
+import type { About, Lab, LabResult, Lang, RequirementResult } from '../../core/model.js';
+import { exitCodeFor } from '../interrupt.js';
 import {
   cardLines,
   fit,
   helpLines,
+  isLab,
   isPlannedEntry,
   labHeader,
   labState,
-  listLines,
   liveLines,
   MAX_WIDTH,
+  menuLines,
+  plannedNote,
   progressLine,
   stepIntro,
   stepTitle,
@@ -24,8 +28,9 @@ import {
   type ListEntry,
   type Tone,
 } from './format.js';
+import type { MenuState } from './first-frame.js';
 import { loadProgress, recordResult, type Progress } from './progress.js';
-import { useLabRun } from './lab-view.js';
+import { useLabRun, useLatest } from './lab-view.js';
 
 export interface AppProps {
   readonly entries: readonly ListEntry[];
@@ -33,8 +38,12 @@ export interface AppProps {
   readonly version: string;
   readonly progressFile: string;
   readonly color: boolean;
-  /** Open this lab first (nslab tour 01-uts). */
+  /** Open this lab first (nslab tour 01-uts, or Enter pressed before Ink was ready). */
   readonly initialLab?: string;
+  /** Where the menu painted before Ink left off. */
+  readonly initial?: Pick<MenuState, 'selected' | 'help' | 'note'>;
+  /** A lab's code (default: the entry itself when it is a Lab, else labs/<id>/index.js). */
+  readonly load?: (about: About) => Promise<Lab>;
   /** Called once, when the tour ends, with the exit code. */
   readonly onExit: (code: number) => void;
   /** Hand the terminal to `run` (the lab's shell) and take it back afterwards. */
@@ -42,6 +51,9 @@ export interface AppProps {
 }
 
 type StaticItem = { readonly id: number; readonly lines: readonly Line[] };
+
+/** What the background probe found for a lab: its code, and whether it can run here. */
+type Known = { readonly lab?: Lab; readonly probe: RequirementResult };
 
 const TONE: { [K in Tone]: { color?: string; bold?: boolean; dimColor?: boolean } } = {
   plain: {},
@@ -53,6 +65,10 @@ const TONE: { [K in Tone]: { color?: string; bold?: boolean; dimColor?: boolean 
   accent: { color: 'cyan' },
   select: { color: 'cyan', bold: true },
 };
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+const defaultLoad = (e: About): Promise<Lab> => (isLab(e) ? Promise.resolve(e) : loadLab(e));
 
 function Lines({ lines, color }: { readonly lines: readonly Line[]; readonly color: boolean }) {
   return (
@@ -72,37 +88,63 @@ export function App(p: AppProps) {
   const width = Math.min(MAX_WIDTH, stdout.columns || MAX_WIDTH) - 1;
   const rows = stdout.rows || 24;
   const room = rows - 2; // the live area never fills the terminal (Ink would then repaint it all)
+  const load = p.load ?? defaultLoad;
 
+  const startIndex = Math.max(0, p.initialLab ? p.entries.findIndex((e) => e.id === p.initialLab) : 0);
+  const first = p.initialLab ? p.entries[startIndex] : undefined;
   const [lang, setLang] = useState<Lang>(p.lang);
   const [progress, setProgress] = useState<Progress>(() => loadProgress(p.progressFile));
-  const [probes, setProbes] = useState<Record<string, RequirementResult>>({});
-  const startIndex = Math.max(0, p.initialLab ? p.entries.findIndex((e) => e.id === p.initialLab) : 0);
-  const [selected, setSelected] = useState(startIndex);
-  const [open, setOpen] = useState<Lab | undefined>(() => {
-    const e = p.initialLab ? p.entries[startIndex] : undefined;
-    return e && !isPlannedEntry(e) ? e : undefined;
-  });
-  const [help, setHelp] = useState(false);
-  const [note, setNote] = useState<string | undefined>(undefined);
+  const [known, setKnown] = useState<Record<string, Known>>({});
+  const [selected, setSelected] = useState(p.initial?.selected ?? startIndex);
+  const [open, setOpen] = useState<Lab | undefined>(first && isLab(first) ? first : undefined);
+  const [opening, setOpening] = useState<About | undefined>(first && !isPlannedEntry(first) && !isLab(first) ? first : undefined);
+  const [help, setHelp] = useState(p.initial?.help ?? false);
+  const [note, setNote] = useState<string | undefined>(p.initial?.note);
   const [records, setRecords] = useState<StaticItem[]>([]);
-  const [suspended, setSuspended] = useState(false);
+  const [shellFor, setShellFor] = useState<Lab | undefined>(undefined);
   const [stopping, setStopping] = useState(false);
-  const controller = useMemo(() => new AbortController(), []);
-  const langRef = useRef(lang);
-  langRef.current = lang;
+  const [controller] = useState(() => new AbortController());
+  const ending = useRef(false);
   const nextId = useRef(0);
+  const pane = useRef<PaneHandle>(null);
+  const langRef = useLatest(lang);
 
   const addRecord = (lines: readonly Line[]) => setRecords((r) => [...r, { id: nextId.current++, lines }]);
 
-  // What each lab needs is probed once, after the first frame (which must be fast).
+  const openLab = (e: About) => {
+    setOpening(e);
+    load(e).then(
+      (lab) => {
+        setOpening(undefined);
+        setOpen(lab);
+      },
+      (err: unknown) => {
+        setOpening(undefined);
+        setNote(`nslab: ${(err as Error).message}`);
+      },
+    );
+  };
+  useEffect(() => {
+    if (opening) openLab(opening); // nslab tour <lab>: its code loads behind the first frame
+  }, []);
+
+  // Each lab's code is loaded and what it needs probed, one lab after another, after the first
+  // frame (which must be fast).
   useEffect(() => {
     let live = true;
     void (async () => {
       for (const e of p.entries) {
         if (isPlannedEntry(e)) continue;
-        const r = await checkRequirements(e);
+        let found: Known;
+        try {
+          const lab = await load(e);
+          const r = await (await import('../../core/engine.js')).checkRequirements(lab);
+          found = { lab, probe: r.ok ? { ok: true } : { ok: false, reason: r.reason, ...(r.remedy ? { remedy: r.remedy } : {}) } };
+        } catch (err) {
+          found = { probe: { ok: false, reason: `nslab could not load this lab: ${(err as Error).message}` } };
+        }
         if (!live) return;
-        setProbes((x) => ({ ...x, [e.id]: r.ok ? { ok: true } : { ok: false, reason: r.reason, ...(r.remedy ? { remedy: r.remedy } : {}) } }));
+        setKnown((x) => ({ ...x, [e.id]: found }));
       }
     })();
     return () => {
@@ -114,115 +156,108 @@ export function App(p: AppProps) {
     if (complete || r.status === 'failed') setProgress(recordResult(r, p.progressFile));
   };
 
-  // One lab view at a time; the hook is keyed by the open lab (remounted by <LabPane key=…>).
-  const stopRef = useRef<(() => Promise<void>) | undefined>(undefined);
-  const keysRef = useRef<((input: string, key: Key) => void) | undefined>(undefined);
-
+  /** Ctrl-C, a signal or q in the list: wait for the open lab to clean up, then exit. */
   const quit = async (code: number) => {
-    if (stopping) return;
+    if (ending.current) return;
+    ending.current = true;
     setStopping(true);
     if (code !== 0) controller.abort();
-    await stopRef.current?.();
+    await pane.current?.stop();
     p.onExit(code);
     exit();
   };
 
+  const quitRef = useLatest(quit);
+  const shellRef = useLatest(shellFor);
   useEffect(() => {
-    const codes: Partial<{ [S in NodeJS.Signals]: number }> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
-    const handlers = (Object.keys(codes) as NodeJS.Signals[]).map((sig) => {
+    const handlers = SIGNALS.map((sig) => {
       const h = () => {
-        if (sig === 'SIGINT' && suspendedRef.current) return; // Ctrl-C belongs to the shell
-        void quitRef.current(codes[sig]!);
+        if (sig === 'SIGINT' && shellRef.current) return; // Ctrl-C belongs to the shell
+        void quitRef.current(exitCodeFor(sig));
       };
       process.on(sig, h);
       return () => process.off(sig, h);
     });
     return () => handlers.forEach((off) => off());
   }, []);
-  const quitRef = useRef(quit);
-  quitRef.current = quit;
-  const suspendedRef = useRef(suspended);
-  suspendedRef.current = suspended;
 
-  const openShell = async (lab: Lab) => {
-    if (!lab.shell) {
-      setNote(WORDS.noShell[langRef.current]);
+  const openShell = (lab: Lab) => {
+    if (!lab.shell) setNote(WORDS.noShell[langRef.current]);
+    else if (p.suspend) setShellFor(lab);
+  };
+
+  // The shell runs once the input hook below has let go of the terminal: React runs the hook's
+  // cleanup (isActive went false) before this effect.
+  useEffect(() => {
+    if (!shellFor || !p.suspend) return;
+    const lab = shellFor;
+    const zh = langRef.current === 'zh';
+    void (async () => {
+      let unwindErrors: string[] = [];
+      try {
+        const code = await p.suspend!(async () => {
+          const r = await (await import('../../core/shell-run.js')).openShell(lab, { lang: zh ? 'zh' : 'en', signal: controller.signal });
+          unwindErrors = r.errors;
+          return r.code;
+        }, zh ? `nslab:${lab.id} 容器里的 shell;输入 exit 返回导览。` : `nslab: a shell inside the ${lab.id} container; type exit to return to the tour.`);
+        setNote(
+          unwindErrors.length > 0
+            ? `${zh ? `shell 已退出(${code}),但有东西没能删除:` : `The shell exited (${code}), but nslab could not remove: `}${unwindErrors.join('; ')}`
+            : zh ? `shell 已退出(${code}),容器已删除。` : `The shell exited (${code}); its container was removed.`,
+        );
+      } catch (e) {
+        setNote(`nslab: ${(e as Error).message}`);
+      } finally {
+        setShellFor(undefined);
+      }
+    })();
+  }, [shellFor]);
+
+  // Ink subscribes an input handler after the frame is painted, so a key pressed right after a
+  // frame would reach the previous render's handler: the handler reads the latest one.
+  const onKey = (input: string, key: Key) => {
+    if (key.ctrl && input === 'c') {
+      void quit(130);
       return;
     }
-    if (!p.suspend) return;
-    setSuspended(true);
-    let code = 0;
-    let unwindErrors: string[] = [];
-    try {
-      code = await p.suspend(async () => {
-        const r = await openLabShell(lab, { lang: langRef.current, signal: controller.signal });
-        unwindErrors = r.errors;
-        return r.code;
-      }, langRef.current === 'zh' ? `nslab:${lab.id} 容器里的 shell;输入 exit 返回导览。` : `nslab: a shell inside the ${lab.id} container; type exit to return to the tour.`);
-      setNote(
-        unwindErrors.length > 0
-          ? `${langRef.current === 'zh' ? `shell 已退出(${code}),但有东西没能删除:` : `The shell exited (${code}), but nslab could not remove: `}${unwindErrors.join('; ')}`
-          : langRef.current === 'zh' ? `shell 已退出(${code}),容器已删除。` : `The shell exited (${code}); its container was removed.`,
-      );
-    } catch (e) {
-      setNote(`nslab: ${(e as Error).message}`);
-    } finally {
-      setSuspended(false);
-    }
+    if (ending.current) return;
+    setNote(undefined);
+    if (input === '?') setHelp((h) => !h);
+    else if (input === 'l') setLang((l) => (l === 'en' ? 'zh' : 'en'));
+    else if (help) {
+      if (key.escape || input === 'q') setHelp(false);
+    } else if (opening) return;
+    else if (open) pane.current?.key(input, key);
+    else if (key.upArrow || input === 'k') setSelected((s) => (s + p.entries.length - 1) % p.entries.length);
+    else if (key.downArrow || input === 'j') setSelected((s) => (s + 1) % p.entries.length);
+    else if (/^[0-9]$/.test(input)) {
+      const i = p.entries.findIndex((e) => e.id.startsWith(input.padStart(2, '0')));
+      if (i >= 0) setSelected(i);
+    } else if (key.return) {
+      const e = p.entries[selected]!;
+      if (isPlannedEntry(e)) setNote(plannedNote(e.id, lang));
+      else openLab(e);
+    } else if (input === 'q' || key.escape) void quit(0);
   };
+  const keys = useLatest(onKey);
+  useInput((input, key) => keys.current(input, key), { isActive: !shellFor });
 
-  // Ink re-subscribes an input handler only after the frame is painted; a key pressed right
-  // after a frame would reach the previous one. The handler reads this render's state via a ref.
-  const onKey = useRef<(input: string, key: Key) => void>(() => undefined);
-  useInput((input, key) => onKey.current(input, key), { isActive: !suspended });
-  onKey.current = (input: string, key: Key) => {
-      if (key.ctrl && input === 'c') {
-        void quit(130);
-        return;
-      }
-      if (stopping) return;
-      setNote(undefined);
-      if (input === '?') {
-        setHelp((h) => !h);
-        return;
-      }
-      if (input === 'l') {
-        setLang((l) => (l === 'en' ? 'zh' : 'en'));
-        return;
-      }
-      if (help) {
-        if (key.escape || input === 'q') setHelp(false);
-        return;
-      }
-      if (open) {
-        keysRef.current?.(input, key);
-        return;
-      }
-      if (key.upArrow || input === 'k') setSelected((s) => (s + p.entries.length - 1) % p.entries.length);
-      else if (key.downArrow || input === 'j') setSelected((s) => (s + 1) % p.entries.length);
-      else if (/^[0-9]$/.test(input)) {
-        const i = p.entries.findIndex((e) => e.id.startsWith(input.padStart(2, '0')));
-        if (i >= 0) setSelected(i);
-      } else if (key.return) {
-        const e = p.entries[selected]!;
-        if (isPlannedEntry(e)) setNote(langRef.current === 'zh' ? `${e.id} 尚未提供。` : `${e.id} is not yet available.`);
-        else setOpen(e);
-      } else if (input === 'q' || key.escape) void quit(0);
-  };
-
-  const states = p.entries.map((e) => labState(e, progress, isPlannedEntry(e) ? undefined : (probes[e.id] ?? 'pending')));
+  const entries = p.entries.map((e) => known[e.id]?.lab ?? e);
+  const states = p.entries.map((e) => labState(e, progress, isPlannedEntry(e) ? undefined : (known[e.id]?.probe ?? 'pending')));
+  // What covers the screen: the key help, or the last words while the tour stops.
+  const cover: Line[] | undefined = stopping ? [{ text: WORDS.interrupted[lang], tone: 'warn' }] : help ? fit(helpLines(lang, width), room) : undefined;
 
   let body: Line[];
-  if (stopping) body = [{ text: WORDS.interrupted[lang], tone: 'warn' }];
-  else if (help) body = fit(helpLines(lang, width), room);
-  else if (!open) body = fit(listLines({ entries: p.entries, states, selected, lang, width, version: p.version, ...(note ? { message: note } : {}) }), room);
-  else body = [];
+  if (cover) body = cover;
+  else if (opening) body = [...labHeader(opening, lang, width), { text: WORDS.loading[lang], tone: 'dim' }];
+  else body = menuLines({ entries, states, selected, lang, width, version: p.version, help: false, rows, ...(note ? { message: note } : {}) });
 
   return (
     <>
       <Static items={records}>{(r) => <Lines key={r.id} lines={r.lines} color={p.color} />}</Static>
-      {open && !help && !stopping ? (
+      {open ? (
         <LabPane
+          ref={pane}
           key={open.id}
           lab={open}
           lang={lang}
@@ -231,13 +266,12 @@ export function App(p: AppProps) {
           color={p.color}
           signal={controller.signal}
           note={note}
+          {...(cover ? { cover } : {})}
           addRecord={addRecord}
           onResult={onResult}
           onBack={() => setOpen(undefined)}
-          onShell={() => void openShell(open)}
+          onShell={() => openShell(open)}
           setNote={setNote}
-          keysRef={keysRef}
-          stopRef={stopRef}
         />
       ) : (
         <Lines lines={body} color={p.color} />
@@ -246,7 +280,14 @@ export function App(p: AppProps) {
   );
 }
 
+/** What the tour asks of the open lab: take a key, or stop and clean up. */
+interface PaneHandle {
+  key(input: string, key: Key): void;
+  stop(): Promise<void>;
+}
+
 interface PaneProps {
+  readonly ref: Ref<PaneHandle>;
   readonly lab: Lab;
   readonly lang: Lang;
   readonly width: number;
@@ -254,29 +295,18 @@ interface PaneProps {
   readonly color: boolean;
   readonly signal: AbortSignal;
   readonly note: string | undefined;
+  /** Shown instead of the lab (help, stopping); the lab's run goes on underneath. */
+  readonly cover?: readonly Line[];
   readonly addRecord: (lines: readonly Line[]) => void;
   readonly onResult: (r: LabResult, complete: boolean) => void;
   readonly onBack: () => void;
   readonly onShell: () => void;
   readonly setNote: (s: string | undefined) => void;
-  readonly keysRef: { current: ((input: string, key: Key) => void) | undefined };
-  readonly stopRef: { current: (() => Promise<void>) | undefined };
 }
 
 function LabPane(p: PaneProps) {
   const { lab, lang, width } = p;
-  const langRef = useRef(lang);
-  langRef.current = lang;
-  const widthRef = useRef(width);
-  widthRef.current = width;
-  const run = useLabRun({
-    lab,
-    lang: () => langRef.current,
-    width: () => widthRef.current,
-    signal: p.signal,
-    addRecord: p.addRecord,
-    onResult: p.onResult,
-  });
+  const run = useLabRun({ lab, lang, width, signal: p.signal, addRecord: p.addRecord, onResult: p.onResult });
   const s = run.screen;
   const [now, setNow] = useState(Date.now());
 
@@ -287,26 +317,26 @@ function LabPane(p: PaneProps) {
     return () => clearInterval(timer);
   }, [s.progress !== undefined]);
 
-  p.stopRef.current = run.stop;
-  p.keysRef.current = (input, key) => {
-    if (key.return) run.next();
-    else if (input === 'a') run.rest();
-    else if (input === 'r') run.rerun();
-    else if (input === 's') {
-      if (s.running) p.setNote(WORDS.busy[langRef.current]);
-      else p.onShell();
-    } else if (input === 'q' || key.escape) {
-      if (s.running) p.setNote(WORDS.busy[langRef.current]);
-      else {
-        run.leave();
-        p.stopRef.current = undefined;
-        p.onBack();
+  useImperativeHandle(p.ref, () => ({
+    key(input, key) {
+      if (key.return) run.next();
+      else if (input === 'a') run.rest();
+      else if (input === 'r') run.rerun();
+      else if (input === 's') {
+        if (s.running) p.setNote(WORDS.busy[lang]);
+        else p.onShell();
+      } else if (input === 'q' || key.escape) {
+        if (s.running) p.setNote(WORDS.busy[lang]);
+        else {
+          run.leave();
+          p.onBack();
+        }
       }
-    }
-  };
+    },
+    stop: run.stop,
+  }));
 
-  useEffect(() => () => void (p.stopRef.current = undefined), []);
-
+  if (p.cover) return <Lines lines={p.cover} color={p.color} />;
   const footer: Line[] = [];
   if (p.note) footer.push({ text: p.note, tone: 'warn' });
   let head: Line[] = [];

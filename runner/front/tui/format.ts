@@ -1,8 +1,8 @@
 // The TUI's screens as plain lines: pure functions shared by the Ink components and by the
 // first frame that nslab paints before Ink has loaded. Every line is already wrapped to the
 // terminal width (CJK characters count two columns), so a screen's height is known exactly.
-import { displayWidth, wrap } from '../report/human.js';
-import type { Card, CheckResult, Lab, Lang, PlannedLab, RequirementResult, StepResult, Text, Transcript } from '../../core/model.js';
+import { displayWidth, wrap } from '../report/text.js';
+import type { About, Card, CheckResult, Lab, Lang, PlannedLab, RequirementResult, StepResult, Text, Transcript } from '../../core/model.js';
 import type { LabProgress, Progress } from './progress.js';
 
 export type Tone = 'plain' | 'ok' | 'bad' | 'warn' | 'dim' | 'head' | 'accent' | 'select';
@@ -49,6 +49,7 @@ export const WORDS = {
   replay: t('re-run from a fresh state: replaying the earlier steps first', '从全新状态重跑:先重放前面的步骤'),
   left: t('left', '剩余'),
   interrupted: t('stopping and removing what the lab created…', '正在停止并删除实验创建的东西…'),
+  loading: t('loading…', '加载中…'),
 } as const;
 
 const CARD_LABELS: Record<keyof Card, Text> = {
@@ -125,7 +126,8 @@ function labelled(label: string, value: string, width: number, column: number, t
 
 // ---- the lab list ----
 
-export type ListEntry = Lab | PlannedLab;
+/** A line of the list: the catalogue's (About), or a lab whose code is loaded. */
+export type ListEntry = About | Lab | PlannedLab;
 
 export type LabState =
   | { kind: 'planned' }
@@ -136,6 +138,16 @@ export type LabState =
 
 export function isPlannedEntry(e: ListEntry): e is PlannedLab {
   return (e as PlannedLab).planned === true;
+}
+
+/** Whether the entry's code is loaded (then the list can say how many steps it has). */
+export function isLab(e: ListEntry): e is Lab {
+  return Array.isArray((e as Lab).steps);
+}
+
+/** What the list says when Enter is pressed on a planned lab. */
+export function plannedNote(id: string, lang: Lang): string {
+  return lang === 'zh' ? `${id} 尚未提供。` : `${id} is not yet available.`;
 }
 
 /** What the list says about a lab: planned, unable to run here, its last result, or not run. */
@@ -219,16 +231,15 @@ function detailLines(e: ListEntry, s: LabState, lang: Lang, width: number): Line
       const word = p.status === 'passed' ? WORDS.passed[lang] : p.status === 'failed' ? WORDS.failed[lang] : WORDS.skipped[lang];
       return lines(`${WORDS.lastRun[lang]} ${when(p.at)}: ${word}, ${p.checks} ${WORDS.checksWord[lang]}${p.reason ? ` (${p.reason})` : ''} · ${WORDS.openHint[lang]}`, width, '  ');
     }
-    default: {
-      const lab = e as Lab;
-      return lines(`${WORDS.openHint[lang]} (${lab.steps.length} ${lang === 'zh' ? '个步骤' : 'steps'})`, width, '  ');
-    }
+    default:
+      if (!isLab(e)) return lines(WORDS.openHint[lang], width, '  ');
+      return lines(`${WORDS.openHint[lang]} (${e.steps.length} ${lang === 'zh' ? '个步骤' : 'steps'})`, width, '  ');
   }
 }
 
 // ---- a lab ----
 
-export function labHeader(lab: Lab, lang: Lang, width: number): Line[] {
+export function labHeader(lab: Pick<Lab, 'id' | 'title'>, lang: Lang, width: number): Line[] {
   return lines(`■ ${lab.id} — ${lab.title[lang]}`, width, '', 'head');
 }
 
@@ -366,6 +377,11 @@ export function summaryLines(lab: Lab, steps: readonly StepResult[], lang: Lang,
 
 export function helpLines(lang: Lang, width: number): Line[] {
   return HELP[lang].split('\n').map((l, i) => ({ text: truncate(l, width), ...(i === 0 ? { tone: 'head' as const } : {}) }));
+}
+
+/** The tour's menu screen (the list, or the key help over it), kept inside `rows` - 2 lines. */
+export function menuLines(v: ListView & { readonly help: boolean; readonly rows: number }): Line[] {
+  return fit(v.help ? helpLines(v.lang, v.width) : listLines(v), v.rows - 2);
 }
 
 /** Keep a screen inside the terminal: at most `rows` lines, the head kept, the cut marked. */

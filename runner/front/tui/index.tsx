@@ -4,41 +4,29 @@ import { render } from 'ink';
 import { App, type AppProps } from './App.js';
 import { eraseFrame } from './first-frame.js';
 
-export type TourOptions = Pick<AppProps, 'entries' | 'lang' | 'version' | 'progressFile' | 'color' | 'initialLab'> & {
-  /** Lines of the first frame painted before Ink loaded (erased before Ink's own). */
+export type TourOptions = Pick<AppProps, 'entries' | 'lang' | 'version' | 'progressFile' | 'color' | 'initialLab' | 'initial'> & {
+  /** Lines of the menu painted before Ink loaded (erased before Ink's first frame). */
   readonly painted?: number;
 };
-
-type Handle = { reading?: boolean; readStart?: () => number; readStop?: () => number };
-
-/** Node keeps reading a terminal it has read from; a shell sharing it would lose keys. */
-function setReading(input: NodeJS.ReadStream, on: boolean): void {
-  const h = (input as unknown as { _handle?: Handle })._handle;
-  if (!h || typeof h.readStart !== 'function' || typeof h.readStop !== 'function') return;
-  if (on && !h.reading) {
-    h.reading = true;
-    h.readStart();
-  } else if (!on && h.reading) {
-    h.reading = false;
-    h.readStop();
-  }
-}
 
 export async function openTour(o: TourOptions): Promise<number> {
   const stdout = process.stdout;
   const stdin = process.stdin;
   if (o.painted) stdout.write(eraseFrame(o.painted));
   let code = 0;
+  // Called once Ink's input hook went inactive (it removed its 'readable' listener and left
+  // raw mode). Node would still read the terminal, and the shell sharing it would lose keys:
+  // pausing stdin (public API; the stream then stops reading the terminal) leaves every key to
+  // the shell. Ink's input hook starts the reading again when it becomes active.
   const suspend = async (run: () => Promise<number>, banner: string): Promise<number> => {
-    await new Promise((r) => setTimeout(r, 30)); // Ink lets go of raw mode when its input hook goes inactive
-    setReading(stdin, false);
+    await new Promise((r) => setImmediate(r)); // the stream notices the listener is gone on the next tick
+    stdin.pause();
     if (stdin.isTTY) stdin.setRawMode(false);
     stdout.write(`\x1b[2J\x1b[H\x1b[?25h${banner}\n`);
     try {
       return await run();
     } finally {
       stdout.write('\x1b[2J\x1b[H\x1b[?25l');
-      setReading(stdin, true);
     }
   };
   const instance = render(
@@ -49,6 +37,7 @@ export async function openTour(o: TourOptions): Promise<number> {
       progressFile={o.progressFile}
       color={o.color}
       {...(o.initialLab ? { initialLab: o.initialLab } : {})}
+      {...(o.initial ? { initial: o.initial } : {})}
       onExit={(c) => (code = c)}
       suspend={suspend}
     />,

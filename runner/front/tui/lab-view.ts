@@ -1,9 +1,9 @@
 // The lab screen's engine: drives a LabSession one key press at a time and turns its RunEvents
 // into screen state. Finished steps are handed to `addRecord` (they go into Ink's <Static>);
 // the running step's live output stays here and re-renders.
-import { useCallback, useRef, useState } from 'react';
-import { waitingLine } from '../report/human.js';
-import { LabSession } from '../../core/engine.js';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { waitingLine } from '../report/text.js';
+import type { LabSession } from '../../core/engine.js';
 import type { Lab, LabResult, Lang, RunListener, StepResult, Transcript } from '../../core/model.js';
 import { labHeader, liveLines, stepRecord, stepTitle, WORDS, cardLines, type Line } from './format.js';
 
@@ -40,12 +40,24 @@ export interface LabControls {
 
 export interface LabViewOptions {
   readonly lab: Lab;
-  readonly lang: () => Lang;
-  readonly width: () => number;
+  readonly lang: Lang;
+  readonly width: number;
   readonly signal: AbortSignal;
   readonly addRecord: (lines: readonly Line[]) => void;
   /** A lab run ended (finished, failed or skipped): remember it. */
   readonly onResult: (r: LabResult, complete: boolean) => void;
+}
+
+/**
+ * The latest value, for callbacks that outlive the render that made them (events of a running
+ * step, key handlers): set after each commit, never during render.
+ */
+export function useLatest<T>(value: T): { readonly current: T } {
+  const ref = useRef(value);
+  useLayoutEffect(() => {
+    ref.current = value;
+  });
+  return ref;
 }
 
 export function useLabRun(o: LabViewOptions): LabControls {
@@ -56,8 +68,7 @@ export function useLabRun(o: LabViewOptions): LabControls {
   const quiet = useRef(false);
   const live = useRef<LiveEvent[]>([]);
   const cleanupErrors = useRef(0);
-  const opts = useRef(o);
-  opts.current = o;
+  const opts = useLatest(o);
 
   const update = (patch: Partial<LabScreen>) => setScreen((s) => ({ ...s, ...patch }));
 
@@ -86,9 +97,9 @@ export function useLabRun(o: LabViewOptions): LabControls {
         const index = lab.steps.findIndex((s) => s.id === ev.result.id);
         if (quiet.current) {
           const mark = ev.result.status === 'passed' ? '✓' : ev.result.status === 'failed' ? '✗' : '⊘';
-          addRecord([{ text: `  ↻ ${mark} ${stepTitle(lab, index, lang())}`, tone: 'dim' }]);
+          addRecord([{ text: `  ↻ ${mark} ${stepTitle(lab, index, lang)}`, tone: 'dim' }]);
         } else {
-          addRecord(stepRecord(lab, index, ev.result, lang(), width(), liveLines(live.current, width())));
+          addRecord(stepRecord(lab, index, ev.result, lang, width, liveLines(live.current, width)));
         }
         live.current = [];
         setScreen((s) => {
@@ -98,7 +109,7 @@ export function useLabRun(o: LabViewOptions): LabControls {
         break;
       }
       case 'waiting':
-        addRecord([{ text: `  ${waitingLine(ev, lang())}`, tone: 'warn' }]);
+        addRecord([{ text: `  ${waitingLine(ev, lang)}`, tone: 'warn' }]);
         break;
       case 'cleanup':
         if (ev.line.startsWith('could not')) {
@@ -142,7 +153,8 @@ export function useLabRun(o: LabViewOptions): LabControls {
     const { lang } = opts.current;
     update({ phase: 'starting', running: true, index: 0 });
     cleanupErrors.current = 0;
-    const s = new LabSession(lab, { lang: lang(), listener, signal: o.signal });
+    const { LabSession } = await import('../../core/engine.js'); // loaded by the first lab opened
+    const s = new LabSession(lab, { lang, listener, signal: o.signal });
     session.current = s;
     const st = await s.start();
     if (!st.ok) {
@@ -172,7 +184,7 @@ export function useLabRun(o: LabViewOptions): LabControls {
 
   const pushCard = () => {
     const { lang, width, addRecord } = opts.current;
-    addRecord([...cardLines(lab, lang(), width())]);
+    addRecord([...cardLines(lab, lang, width)]);
   };
 
   const next = () =>
@@ -207,7 +219,7 @@ export function useLabRun(o: LabViewOptions): LabControls {
         session.current.finish(); // what the earlier run built goes first
         session.current = undefined;
       }
-      addRecord([{ text: '' }, ...labHeader(lab, lang(), width()).map((l) => ({ ...l, tone: 'dim' as const })), { text: `  ↻ ${WORDS.replay[lang()]}`, tone: 'dim' }]);
+      addRecord([{ text: '' }, ...labHeader(lab, lang, width).map((l) => ({ ...l, tone: 'dim' as const })), { text: `  ↻ ${WORDS.replay[lang]}`, tone: 'dim' }]);
       if (!(await begin())) return;
       quiet.current = true;
       try {
@@ -240,6 +252,10 @@ export function useLabRun(o: LabViewOptions): LabControls {
     if (busy.current) await busy.current;
     leave();
   };
+
+  // A lab view that goes away (the tour ends) takes its unfinished session with it.
+  const leaveLatest = useLatest(leave);
+  useEffect(() => () => leaveLatest.current(), []);
 
   return { screen, next, rest, rerun, leave, stop };
 }
