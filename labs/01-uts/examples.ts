@@ -1,23 +1,8 @@
 // Made-up observations for 01-uts's checks: one that passes, and one per check that fails.
-import { examples, type ProbeReport } from '../../runner/kit/index.js';
+import { examples, madeUpProbe, type ProbeReport } from '../../runner/kit/index.js';
 import { control, isolated, type Control, type Isolated } from './index.js';
 
-const probe = (hostname: string, uts: number): ProbeReport => ({
-  hostname,
-  pid: 1,
-  ppid: 0,
-  uid: 0,
-  gid: 0,
-  euid: 0,
-  egid: 0,
-  ns: { uts },
-  pids: null,
-  procCount: null,
-  msgQueues: null,
-  mounts: null,
-  cwd: '/',
-  root: '/',
-});
+const probe = (hostname: string, uts: number): ProbeReport => madeUpProbe({ hostname, ns: { uts } });
 
 const ctl: Control = { hostBefore: 'lab-host', parentUts: 4026531838, report: probe('lab-host', 4026531838), childUts: 4026531838 };
 const iso: Isolated = {

@@ -1,7 +1,7 @@
 // Made-up observations for 02-ipc's checks: one that passes per step, and for each check the
 // ways it could really fail (a queue that is not listed, a key seen through the namespace wall,
 // an inode read as 0, a namespace still held open, a queue that could not be removed).
-import { examples, type ProbeReport } from '../../runner/kit/index.js';
+import { examples, madeUpProbe, type ProbeReport } from '../../runner/kit/index.js';
 import { control, gone, hostQueue, isolated, removed, type Control, type Gone, type HostQueue, type Isolated, type Removed } from './index.js';
 
 const KEY = 0x6e73a3f1; // "ns" + token a3f1
@@ -10,23 +10,7 @@ const OTHER = 0x0001e240; // a queue of some other program on the host
 const HOST_IPC = 4026531839;
 const CHILD_IPC = 4026532290;
 
-const probe = (ipc: number, msgQueues: ProbeReport['msgQueues'], extra: Partial<ProbeReport> = {}): ProbeReport => ({
-  hostname: 'lab-host',
-  pid: 1,
-  ppid: 0,
-  uid: 0,
-  gid: 0,
-  euid: 0,
-  egid: 0,
-  ns: { ipc },
-  pids: null,
-  procCount: null,
-  msgQueues,
-  mounts: null,
-  cwd: '/',
-  root: '/',
-  ...extra,
-});
+const probe = (ipc: number, msgQueues: ProbeReport['msgQueues'], extra: Partial<ProbeReport> = {}): ProbeReport => madeUpProbe({ ns: { ipc }, msgQueues, ...extra });
 
 const ipcs = (...rows: [key: number, msqid: number][]) =>
   [

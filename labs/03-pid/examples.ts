@@ -1,30 +1,14 @@
 // Made-up observations for 03-pid's checks: one that passes per step, and for each check the
 // ways it could really fail (no new PID namespace, a wrong NSpid line, a fresh /proc where the
 // host's was expected, an orphan adopted by the host's init, a survivor after PID 1 exited).
-import { examples, type ProbeReport } from '../../runner/kit/index.js';
+import { examples, madeUpProbe, type ProbeReport } from '../../runner/kit/index.js';
 import { hostProc, initExit, orphan, pidOne, type HostProc, type InitExit, type Orphan, type PidOne } from './index.js';
 
 const NSLAB = 4711; // nslab's own host PID
 const INIT = 5120; // the container's PID 1, by its host PID
 const PID_NS = 4026532301;
 
-const probe = (extra: Partial<ProbeReport> = {}): ProbeReport => ({
-  hostname: 'lab-host',
-  pid: 1,
-  ppid: 0,
-  uid: 0,
-  gid: 0,
-  euid: 0,
-  egid: 0,
-  ns: { pid: PID_NS },
-  pids: null,
-  procCount: null,
-  msgQueues: null,
-  mounts: null,
-  cwd: '/',
-  root: '/',
-  ...extra,
-});
+const probe = (extra: Partial<ProbeReport> = {}): ProbeReport => madeUpProbe({ ns: { pid: PID_NS }, ...extra });
 
 const first: PidOne = { report: probe(), hostPid: INIT, nspid: [String(INIT), '1'] };
 

@@ -1,7 +1,7 @@
 // Made-up observations for 04-mount's checks: one that passes per step, and for each check the
 // ways it could really fail (the host's /proc inside, a mount that reached the host, a copy in
 // no peer group, a root left shared, a leak that stayed mounted, a leftover mount).
-import { examples, type MountEntry, type MountLine, type ProbeReport } from '../../runner/kit/index.js';
+import { examples, madeUpProbe, type MountEntry, type MountLine, type ProbeReport } from '../../runner/kit/index.js';
 import { fresh, privateContains, sharedLeaks, type Contained, type FreshProc, type SharedLeak } from './index.js';
 
 const DIR = '/run/nslab/a3f1/scratch/prop';
@@ -17,27 +17,18 @@ const line = (id: number, target: string, source: string, optional: string[], fs
   superOptions: ['rw'],
 });
 
-const probe = (extra: Partial<ProbeReport> = {}): ProbeReport => ({
-  hostname: 'container',
-  pid: 1,
-  ppid: 0,
-  uid: 0,
-  gid: 0,
-  euid: 0,
-  egid: 0,
-  ns: {},
-  pids: [1],
-  procCount: 1,
-  msgQueues: null,
-  mounts: [
-    { target: '/', fstype: 'ext4', source: '/dev/vda1' },
-    { target: '/proc', fstype: 'proc', source: 'proc' },
-    { target: '/proc', fstype: 'proc', source: 'proc' },
-  ],
-  cwd: '/',
-  root: '/',
-  ...extra,
-});
+const probe = (extra: Partial<ProbeReport> = {}): ProbeReport =>
+  madeUpProbe({
+    hostname: 'container',
+    pids: [1],
+    procCount: 1,
+    mounts: [
+      { target: '/', fstype: 'ext4', source: '/dev/vda1' },
+      { target: '/proc', fstype: 'proc', source: 'proc' },
+      { target: '/proc', fstype: 'proc', source: 'proc' },
+    ],
+    ...extra,
+  });
 
 const PS = ['    PID TTY          TIME CMD', '      1 ?        00:00:00 nslab-probe', '      2 ?        00:00:00 ps', ''].join('\n');
 const HOST_MI = [

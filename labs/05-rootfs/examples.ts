@@ -2,7 +2,7 @@
 // passes each step, and for each check the ways it really goes wrong (a library ldd could not
 // find, the host's devtmpfs on /dev, a mount that propagated to the host, an old root left
 // attached, a chroot that holds or a pivot_root that leaks…).
-import { examples, type MountEntry, type ProbeReport } from '../../runner/kit/index.js';
+import { examples, madeUpProbe, type MountEntry, type ProbeReport } from '../../runner/kit/index.js';
 import type { Escape, HostClean, Pid1 } from './after.js';
 import { VOLUME_TEXT, type View } from './enter.js';
 import { BINARIES, FHS, IMAGE_HOSTNAME, type Built, type Program } from './image.js';
@@ -66,22 +66,7 @@ const mountsSeen = (withRoot: boolean): MountEntry[] => [
   ...EXPECTED_MOUNTS.map((m) => ({ target: m.target, fstype: m.fstype ?? 'ext4', source: m.fstype ?? '/dev/sda1' })),
 ];
 
-const probe = (mounts: MountEntry[] | null): ProbeReport => ({
-  hostname: 'container',
-  pid: 1,
-  ppid: 0,
-  uid: 0,
-  gid: 0,
-  euid: 0,
-  egid: 0,
-  ns: { uts: 4026532178, ipc: 4026532179, pid: 4026532180, mnt: 4026532177 },
-  pids: [1],
-  procCount: 1,
-  msgQueues: null,
-  mounts,
-  cwd: '/',
-  root: '/',
-});
+const probe = (mounts: MountEntry[] | null): ProbeReport => madeUpProbe({ hostname: 'container', ns: { uts: 4026532178, ipc: 4026532179, pid: 4026532180, mnt: 4026532177 }, pids: [1], procCount: 1, mounts });
 
 const mountCmd = (mounts: readonly MountEntry[]) => mounts.map((m) => `${m.source} on ${m.target} type ${m.fstype} (rw,relatime)`).join('\n');
 const TMP_FILE = 'nslab-19ed-container-tmp.txt';

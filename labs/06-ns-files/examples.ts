@@ -1,7 +1,7 @@
 // Made-up observations for 06-ns-files's checks, modelled on a run on a 6.x kernel: one that
 // passes each step, and for each check the ways it really goes wrong (a flag left out, a setns
 // that did not happen, a bind mount that did not take, a reference that outlived the unmount…).
-import { examples, type ProbeReport } from '../../runner/kit/index.js';
+import { examples, madeUpProbe, type ProbeReport } from '../../runner/kit/index.js';
 import { execStep, hold, nsTableStep, release, type Held, type Joined, type NsTable, type Released, type Tables } from './index.js';
 
 /** The host's namespaces (nslab's own), and the three the container got. */
@@ -25,23 +25,7 @@ function table(ns: typeof HOST, pidForChildren = ns.pid): NsTable {
   };
 }
 
-const probe = (over: Partial<ProbeReport> = {}, ns: typeof HOST = { ...HOST, ...NEW }): ProbeReport => ({
-  hostname: 'container',
-  pid: 1,
-  ppid: 0,
-  uid: 0,
-  gid: 0,
-  euid: 0,
-  egid: 0,
-  ns: { uts: ns.uts, ipc: ns.ipc, pid: ns.pid, mnt: ns.mnt, net: ns.net, user: ns.user, cgroup: ns.cgroup },
-  pids: [1],
-  procCount: 1,
-  msgQueues: null,
-  mounts: null,
-  cwd: '/',
-  root: '/',
-  ...over,
-});
+const probe = (over: Partial<ProbeReport> = {}, ns: typeof HOST = { ...HOST, ...NEW }): ProbeReport => madeUpProbe({ hostname: 'container', ns: { uts: ns.uts, ipc: ns.ipc, pid: ns.pid, mnt: ns.mnt, net: ns.net, user: ns.user, cgroup: ns.cgroup }, pids: [1], procCount: 1, ...over });
 
 const child = table({ ...HOST, ...NEW });
 const tables: Tables = { parent: table(HOST), child, childPid: 26437, inside: probe() };

@@ -1,27 +1,11 @@
 // Made-up observations for 07-user-namespace's checks: one per step that passes, and for each
 // check the real ways it could fail (still root, a map that did not take, an old kernel that
 // accepts gid_map without "deny", a host that sees root, a file that opened).
-import { examples, type ProbeReport } from '../../runner/kit/index.js';
+import { examples, madeUpProbe, type ProbeReport } from '../../runner/kit/index.js';
 import { fixed, inside, noMap, refused, unprivileged, type Fixed, type Inside, type NoMap, type Refused, type Unprivileged } from './steps.js';
 import type { WriteResult } from './unprivileged.js';
 
-const probe = (over: Partial<ProbeReport> = {}): ProbeReport => ({
-  hostname: 'lab-host',
-  pid: 4242,
-  ppid: 4200,
-  uid: 1000,
-  gid: 1000,
-  euid: 1000,
-  egid: 1000,
-  ns: { user: 4026531837, uts: 4026531838 },
-  pids: null,
-  procCount: null,
-  msgQueues: null,
-  mounts: null,
-  cwd: '/',
-  root: '/',
-  ...over,
-});
+const probe = (over: Partial<ProbeReport> = {}): ProbeReport => madeUpProbe({ pid: 4242, ppid: 4200, uid: 1000, gid: 1000, euid: 1000, egid: 1000, ns: { user: 4026531837, uts: 4026531838 }, ...over });
 const ids = (uid: number, gid = uid) => ({ uid, gid, euid: uid, egid: gid });
 const ok: WriteResult = { ok: true, errno: null, writerUid: 1000 };
 const eperm: WriteResult = { ok: false, errno: 'EPERM', writerUid: 1000 };

@@ -3,7 +3,7 @@
 // (test/unit/layers.test.ts fails on any other import).
 export type * from '../core/model.js';
 export { step } from '../core/model.js';
-export { examples, type StepExamples } from './examples.js';
+export { examples, madeUpProbe, type StepExamples } from './examples.js';
 export type { Entry } from '../core/journal.js';
 export {
   hostMountinfoOf,
