@@ -5,14 +5,13 @@
 import { useEffect, useImperativeHandle, useRef, useState, type Ref } from 'react';
 import { Box, Static, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { loadLab } from '../../../labs/index.js';
-import type { About, Lab, LabResult, Lang, RequirementResult } from '../../core/model.js';
+import { isPlanned, type About, type Lab, type LabResult, type Lang, type RequirementResult } from '../../core/model.js';
 import { exitCodeFor } from '../interrupt.js';
 import {
   cardLines,
   fit,
   helpLines,
   isLab,
-  isPlannedEntry,
   labHeader,
   labState,
   liveLines,
@@ -97,7 +96,7 @@ export function App(p: AppProps) {
   const [known, setKnown] = useState<Record<string, Known>>({});
   const [selected, setSelected] = useState(p.initial?.selected ?? startIndex);
   const [open, setOpen] = useState<Lab | undefined>(first && isLab(first) ? first : undefined);
-  const [opening, setOpening] = useState<About | undefined>(first && !isPlannedEntry(first) && !isLab(first) ? first : undefined);
+  const [opening, setOpening] = useState<About | undefined>(first && !isPlanned(first) && !isLab(first) ? first : undefined);
   const [help, setHelp] = useState(p.initial?.help ?? false);
   const [note, setNote] = useState<string | undefined>(p.initial?.note);
   const [records, setRecords] = useState<StaticItem[]>([]);
@@ -134,7 +133,7 @@ export function App(p: AppProps) {
     let live = true;
     void (async () => {
       for (const e of p.entries) {
-        if (isPlannedEntry(e)) continue;
+        if (isPlanned(e)) continue;
         let found: Known;
         try {
           const lab = await load(e);
@@ -235,7 +234,7 @@ export function App(p: AppProps) {
       if (i >= 0) setSelected(i);
     } else if (key.return) {
       const e = p.entries[selected]!;
-      if (isPlannedEntry(e)) setNote(plannedNote(e.id, lang));
+      if (isPlanned(e)) setNote(plannedNote(e.id, lang));
       else openLab(e);
     } else if (input === 'q' || key.escape) void quit(0);
   };
@@ -243,7 +242,7 @@ export function App(p: AppProps) {
   useInput((input, key) => keys.current(input, key), { isActive: !shellFor });
 
   const entries = p.entries.map((e) => known[e.id]?.lab ?? e);
-  const states = p.entries.map((e) => labState(e, progress, isPlannedEntry(e) ? undefined : (known[e.id]?.probe ?? 'pending')));
+  const states = p.entries.map((e) => labState(e, progress, isPlanned(e) ? undefined : (known[e.id]?.probe ?? 'pending')));
   // What covers the screen: the key help, or the last words while the tour stops.
   const cover: Line[] | undefined = stopping ? [{ text: WORDS.interrupted[lang], tone: 'warn' }] : help ? fit(helpLines(lang, width), room) : undefined;
 

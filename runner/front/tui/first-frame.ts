@@ -5,7 +5,8 @@
 // language, help, a lab to open) and its screen; Ink's first frame replaces it line for line.
 import type { Lang } from '../../core/model.js';
 import { exitCodeFor } from '../interrupt.js';
-import { isPlannedEntry, labState, MAX_WIDTH, menuLines, paint, plannedNote, type ListEntry } from './format.js';
+import { isPlanned } from '../../core/model.js';
+import { labState, MAX_WIDTH, menuLines, paint, plannedNote, type ListEntry } from './format.js';
 import { loadProgress } from './progress.js';
 
 export interface FirstFrame {
@@ -117,7 +118,7 @@ export function openEarlyMenu(f: FirstFrame, out: NodeJS.WriteStream = process.s
       state = { ...s, ...(i >= 0 ? { selected: i } : {}), note: undefined };
     } else if (k === '\r' || k === '\n') {
       const e = f.entries[s.selected]!;
-      if (isPlannedEntry(e)) state = { ...s, note: plannedNote(e.id, s.lang) };
+      if (isPlanned(e)) state = { ...s, note: plannedNote(e.id, s.lang) };
       else {
         state = { ...s, open: e.id, note: undefined };
         stopReading(); // the lab opens when Ink is ready; later keys are its

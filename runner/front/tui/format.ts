@@ -2,7 +2,7 @@
 // first frame that nslab paints before Ink has loaded. Every line is already wrapped to the
 // terminal width (CJK characters count two columns), so a screen's height is known exactly.
 import { displayWidth, wrap } from '../report/text.js';
-import type { About, Card, CheckResult, Lab, Lang, PlannedLab, RequirementResult, StepResult, Text, Transcript } from '../../core/model.js';
+import { isPlanned, type About, type Card, type CheckResult, type Lab, type Lang, type PlannedLab, type RequirementResult, type StepResult, type Text, type Transcript } from '../../core/model.js';
 import type { LabProgress, Progress } from './progress.js';
 
 export type Tone = 'plain' | 'ok' | 'bad' | 'warn' | 'dim' | 'head' | 'accent' | 'select';
@@ -136,9 +136,6 @@ export type LabState =
   | { kind: 'recorded'; progress: LabProgress }
   | { kind: 'not-run' };
 
-export function isPlannedEntry(e: ListEntry): e is PlannedLab {
-  return (e as PlannedLab).planned === true;
-}
 
 /** Whether the entry's code is loaded (then the list can say how many steps it has). */
 export function isLab(e: ListEntry): e is Lab {
@@ -152,7 +149,7 @@ export function plannedNote(id: string, lang: Lang): string {
 
 /** What the list says about a lab: planned, unable to run here, its last result, or not run. */
 export function labState(e: ListEntry, progress: Progress, probe: RequirementResult | undefined | 'pending'): LabState {
-  if (isPlannedEntry(e)) return { kind: 'planned' };
+  if (isPlanned(e)) return { kind: 'planned' };
   if (probe !== 'pending' && probe !== undefined && !probe.ok)
     return { kind: 'skipped', reason: probe.reason ?? 'a requirement is not met', ...(probe.remedy ? { remedy: probe.remedy } : {}) };
   const p = progress[e.id];
@@ -199,7 +196,7 @@ export function listLines(v: ListView): Line[] {
     const sel = i === v.selected;
     const cell = stateCell(v.states[i]!, lang);
     const text = `${sel ? '▸ ' : '  '}${pad(e.id, idW)}${pad(e.title[lang], titleW)} ${truncate(cell.text, stateW)}`;
-    const tone: Tone | undefined = sel ? 'select' : isPlannedEntry(e) ? 'dim' : cell.tone;
+    const tone: Tone | undefined = sel ? 'select' : isPlanned(e) ? 'dim' : cell.tone;
     out.push(tone ? { text, tone } : { text });
   });
   out.push({ text: '' });
