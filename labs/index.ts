@@ -1,7 +1,7 @@
 // The ordered catalogue of every lab (../shared/LABS.md): cheap to import, no lab's code is
 // loaded until loadLab asks for it. A lab that is not built yet would be listed as a
 // PlannedLab ({ id, title, planned: true }) and never reported as passing.
-import { isPlanned, type About, type Lab, type PlannedLab } from '../runner/core/model.js';
+import type { About, Lab, PlannedLab } from '../runner/core/model.js';
 
 /**
  * The catalogue: what list, the tour's menu and doctor need, without loading any lab's code.
@@ -31,7 +31,10 @@ export async function loadLab(about: About): Promise<Lab> {
   return lab;
 }
 
-export { isPlanned };
+/** True for a catalogue entry that is only planned (never run, never reported as passing). */
+export function isPlanned(e: About | Lab | PlannedLab): e is PlannedLab {
+  return (e as PlannedLab).planned === true;
+}
 
 /** Every built lab of the catalogue, loaded (doctor and the tests that walk all labs). */
 export function loadAllLabs(): Promise<Lab[]> {

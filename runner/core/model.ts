@@ -162,11 +162,6 @@ export interface PlannedLab {
   readonly planned: true;
 }
 
-/** True for a catalogue entry that is only planned (never run, never reported as passing). */
-export function isPlanned(e: About | Lab | PlannedLab): e is PlannedLab {
-  return (e as PlannedLab).planned === true;
-}
-
 // ---- results (the JSON report contract: extend, never rename) ----
 
 export interface CheckResult {

@@ -5,7 +5,8 @@
 import { useEffect, useImperativeHandle, useRef, useState, type Ref } from 'react';
 import { Box, Static, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { loadLab } from '../../../labs/index.js';
-import { isPlanned, type About, type Lab, type LabResult, type Lang, type RequirementResult } from '../../core/model.js';
+import type { About, Lab, LabResult, Lang, RequirementResult } from '../../core/model.js';
+import { isPlanned } from '../../../labs/index.js';
 import { exitCodeFor } from '../interrupt.js';
 import {
   cardLines,

@@ -5,7 +5,7 @@
 // language, help, a lab to open) and its screen; Ink's first frame replaces it line for line.
 import type { Lang } from '../../core/model.js';
 import { exitCodeFor } from '../interrupt.js';
-import { isPlanned } from '../../core/model.js';
+import { isPlanned } from '../../../labs/index.js';
 import { labState, MAX_WIDTH, menuLines, paint, plannedNote, type ListEntry } from './format.js';
 import { loadProgress } from './progress.js';
 

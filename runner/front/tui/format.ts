@@ -2,7 +2,8 @@
 // first frame that nslab paints before Ink has loaded. Every line is already wrapped to the
 // terminal width (CJK characters count two columns), so a screen's height is known exactly.
 import { displayWidth, wrap } from '../report/text.js';
-import { isPlanned, type About, type Card, type CheckResult, type Lab, type Lang, type PlannedLab, type RequirementResult, type StepResult, type Text, type Transcript } from '../../core/model.js';
+import type { About, Card, CheckResult, Lab, Lang, PlannedLab, RequirementResult, StepResult, Text, Transcript } from '../../core/model.js';
+import { isPlanned } from '../../../labs/index.js';
 import type { LabProgress, Progress } from './progress.js';
 
 export type Tone = 'plain' | 'ok' | 'bad' | 'warn' | 'dim' | 'head' | 'accent' | 'select';
