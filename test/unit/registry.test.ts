@@ -1,6 +1,7 @@
 // The content check (like rustlings' maintainer check): walks the lab registry and fails on a
 // lab or step whose text, checks or commands are missing, and on a stray folder in labs/.
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { catalogue, loadAllLabs } from '../../labs/index.js';
@@ -64,15 +65,28 @@ describe('lab registry content', function () {
     expect(implemented.map((l) => l.id).filter((id) => !folders.includes(id)), 'implemented labs without a folder').to.deep.equal([]);
   });
 
+  it('has a built catalogue (dist/labs/catalogue.js) that says exactly what the labs\' about files say', function () {
+    // Given the about files read one by one, in a fresh process
+    const fresh = execFileSync(process.execPath, ['--input-type=module', '-e', `const { catalogue } = await import(${JSON.stringify(new URL('../../labs/index.js', import.meta.url).href)}); console.log(JSON.stringify(catalogue));`], {
+      env: { ...process.env, NSLAB_CATALOGUE: 'modules' },
+      encoding: 'utf8',
+    });
+    // Then the catalogue this process loaded (the built one) is the same, entry by entry
+    expect(existsSync(join(repoRoot, 'dist', 'labs', 'catalogue.js')), 'npm run build:ts writes dist/labs/catalogue.js').to.equal(true);
+    expect(JSON.parse(JSON.stringify(catalogue))).to.deep.equal(JSON.parse(fresh));
+  });
+
   it('keeps each lab whole in its folder: about.ts, index.ts and examples.ts, and the Lab agrees with its about', async function () {
     const problems: string[] = [];
     for (const lab of implemented) {
       for (const f of ['about.ts', 'index.ts', 'examples.ts'])
         if (!existsSync(join(repoRoot, 'labs', lab.id, f))) problems.push(`labs/${lab.id}/${f} is missing`);
       const about = catalogue.find((a) => a.id === lab.id) as About;
-      if (lab.title !== about.title) problems.push(`${lab.id}: the Lab's title is not its about.title (spread about into the Lab)`);
+      const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+      if (!same(lab.title, about.title)) problems.push(`${lab.id}: the Lab's title is not its about.title (spread about into the Lab)`);
+      if (!same(lab.vmModules, about.vmModules)) problems.push(`${lab.id}: vmModules differ from about.vmModules`);
       if ((about.hasShell ?? false) !== (lab.shell !== undefined)) problems.push(`${lab.id}: about.hasShell says ${about.hasShell}, the Lab ${lab.shell ? 'has' : 'has no'} shell hook`);
-      if (lab.exclusive !== about.exclusive) problems.push(`${lab.id}: exclusive differs from about.exclusive`);
+      if (!same(lab.exclusive, about.exclusive)) problems.push(`${lab.id}: exclusive differs from about.exclusive`);
     }
     expect(problems).to.deep.equal([]);
   });
