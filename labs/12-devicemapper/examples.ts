@@ -141,7 +141,7 @@ export default [
     fail: {
       'backing-files': [
         { ...loops, dataBacking: undefined }, // no backing file in sysfs: not attached
-        { ...loops, metaBacking: '/tmp/other.img' }, // losetup -f raced with someone else's device
+        { ...loops, metaBacking: '/var/lib/other/meta.img' }, // losetup -f raced with someone else's device
         { ...loops, dataBacking: files.meta, metaBacking: files.data }, // the two swapped
       ],
       'loop-size': [

@@ -44,7 +44,8 @@ export function attempt(ctx: StepContext, argv: readonly string[], opts: CmdOpti
   const [name, ...args] = argv;
   const command = opts.command ?? argv.join(' ');
   const env = opts.env ? Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) : [];
-  const full = env.length > 0 ? [program('env'), ...env, program(name!), ...args] : [opts.container ? name! : program(name!), ...args];
+  const exe = opts.container ? name! : program(name!);
+  const full = env.length > 0 ? [opts.container ? '/usr/bin/env' : program('env'), ...env, exe, ...args] : [exe, ...args];
   return shown(ctx, command, full, {
     ...(opts.where !== undefined ? { where: opts.where } : {}),
     ...(opts.container ? { container: opts.container } : {}),
