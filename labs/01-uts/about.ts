@@ -4,6 +4,6 @@ import type { About } from '../../runner/kit/index.js';
 
 export const about: About = {
   id: '01-uts',
-  title: { en: 'UTS namespace: a hostname of its own', zh: 'UTS namespace:独立的主机名' },
+  title: { en: 'UTS namespace: a hostname of its own', zh: 'UTS namespace：独立的主机名' },
   hasShell: true,
 };

@@ -4,6 +4,6 @@ import type { About } from '../../runner/kit/index.js';
 
 export const about: About = {
   id: '02-ipc',
-  title: { en: 'IPC namespace: System V queues of its own', zh: 'IPC namespace:独立的 System V 消息队列' },
+  title: { en: 'IPC namespace: System V queues of its own', zh: 'IPC namespace：独立的 System V 消息队列' },
   hasShell: true,
 };

@@ -9,6 +9,7 @@ const OWN = 0x6e69a3f1; // the container's own key
 const OTHER = 0x0001e240; // a queue of some other program on the host
 const HOST_IPC = 4026531839;
 const CHILD_IPC = 4026532290;
+const INIT = 5120; // the container's process, by its host PID
 
 const probe = (ipc: number, msgQueues: ProbeReport['msgQueues'], extra: Partial<ProbeReport> = {}): ProbeReport => madeUpProbe({ ns: { ipc }, msgQueues, ...extra });
 
@@ -42,9 +43,20 @@ const iso: Isolated = {
   hostKeys: [OTHER, KEY],
   hostListsOwn: false,
   ipcsHost: ipcs([OTHER, 1], [KEY, 3]),
+  containerPid: INIT,
+  containerStart: '98214077',
+  holdersWhileRunning: [{ kind: 'process', pid: INIT }],
 };
 
-const after: Gone = { childIpc: CHILD_IPC, own: OWN, holders: [], hostListsOwn: false };
+const after: Gone = {
+  childIpc: CHILD_IPC,
+  own: OWN,
+  containerPid: INIT,
+  holdersWhileRunning: [{ kind: 'process', pid: INIT }],
+  containerGone: true,
+  holders: [],
+  hostListsOwn: false,
+};
 
 const rm: Removed = { key: KEY, listed: false, ipcs: ipcs([OTHER, 1]) };
 
@@ -97,8 +109,13 @@ export default [
     pass: after,
     fail: {
       'namespace-freed': [
-        { ...after, holders: ['pid 4242 (sleep)'] }, // a process still lives in it
-        { ...after, holders: ['bind mount /run/netns/x'] }, // a bind mount keeps it
+        { ...after, holders: [{ kind: 'process', pid: 4242 }] }, // a process still lives in it
+        { ...after, holders: [{ kind: 'fd', pid: 4242, fd: '7' }] }, // someone keeps /proc/PID/ns/ipc open
+        { ...after, holders: [{ kind: 'mount', pid: 1, target: '/run/nslab/x/ipc' }] }, // a bind mount keeps it
+        { ...after, containerGone: false, holders: [] }, // the container's process not reaped yet: an empty scan proves nothing
+        { ...after, holdersWhileRunning: [] }, // the scan never saw the container: it is blind, not proof
+        { ...after, holdersWhileRunning: [{ kind: 'process', pid: 4242 }] }, // it saw some other process, not the container
+        { ...after, childIpc: 0, holdersWhileRunning: [{ kind: 'process', pid: INIT }] }, // the inode was never read
         { ...after, hostListsOwn: true }, // the container's queue is on the host
       ],
     },

@@ -4,6 +4,6 @@ import type { About } from '../../runner/kit/index.js';
 
 export const about: About = {
   id: '03-pid',
-  title: { en: 'PID namespace: PID 1 inside', zh: 'PID namespace:容器里的 1 号进程' },
+  title: { en: 'PID namespace: PID 1 inside', zh: 'PID namespace：容器里的 1 号进程' },
   hasShell: true,
 };

@@ -2,7 +2,7 @@
 // ways it could really fail (no new PID namespace, a wrong NSpid line, a fresh /proc where the
 // host's was expected, an orphan adopted by the host's init, a survivor after PID 1 exited).
 import { examples, madeUpProbe, type ProbeReport } from '../../runner/kit/index.js';
-import { hostProc, initExit, orphan, pidOne, type HostProc, type InitExit, type Orphan, type PidOne } from './index.js';
+import { hostProc, initExit, initSignals, orphan, pidOne, type HostProc, type InitExit, type InitSignals, type Orphan, type PidOne } from './index.js';
 
 const NSLAB = 4711; // nslab's own host PID
 const INIT = 5120; // the container's PID 1, by its host PID
@@ -19,6 +19,25 @@ const noProc: HostProc = {
   psInside: 143,
   psHost: 141,
   insideListsUs: true,
+};
+
+const signalled: InitSignals = {
+  pidNs: PID_NS,
+  hostPid: INIT,
+  sigCgt: '0000000000010000', // SIGCHLD only (bit 17), as the probe's --hold sets it
+  sigIgn: '0000000000001000', // SIGPIPE
+  senderPid: 2,
+  senderNs: PID_NS,
+  rcTerm: 0,
+  rcKill: 0,
+  stateAfter: 'S',
+  sameProcess: true,
+  rcHostTerm: 0,
+  stateAfterHostTerm: 'S',
+  sameAfterHostTerm: true,
+  rcHostKill: 0,
+  ended: { code: null, signal: 'SIGKILL' },
+  goneAfter: true,
 };
 
 const orphaned: Orphan = {
@@ -60,6 +79,40 @@ export default [
         { ...noProc, psInside: 2 }, // a fresh /proc inside: only PID 1 and ps
         { ...noProc, psInside: 120, psHost: 141 }, // 21 apart: more than the ±15 allowed
         { ...noProc, psInside: 0, psHost: 0 }, // ps printed nothing at all
+      ],
+    },
+  }),
+  examples(initSignals, {
+    pass: signalled,
+    fail: {
+      'survived-own-kill': [
+        { ...signalled, stateAfter: 'Z' }, // a zombie: the kill from inside worked
+        { ...signalled, stateAfter: undefined, sameProcess: false }, // gone
+        { ...signalled, sameProcess: false }, // a different process now has that PID
+        { ...signalled, senderNs: 4026531836 }, // the shell was in the host's namespace: not a kill from inside
+        { ...signalled, senderPid: undefined, senderNs: undefined, rcTerm: undefined, rcKill: undefined }, // the guard stopped the shell: nothing was sent
+        { ...signalled, senderPid: 1 }, // PID 1 signalled itself
+        { ...signalled, rcKill: 1 }, // kill -KILL 1 failed: nothing was delivered
+        { ...signalled, rcTerm: 1 }, // kill -TERM 1 failed
+        { ...signalled, sigCgt: '0000000000014000' }, // it handles SIGTERM: surviving proves nothing
+        { ...signalled, sigIgn: '0000000000005000' }, // it ignores SIGTERM itself
+        { ...signalled, sigCgt: '' }, // the masks were not read
+      ],
+      'host-term-dropped': [
+        { ...signalled, stateAfterHostTerm: undefined, sameAfterHostTerm: false }, // the host's SIGTERM ended it
+        { ...signalled, stateAfterHostTerm: 'Z' }, // a zombie: it was delivered and killed it
+        { ...signalled, sameAfterHostTerm: false }, // another process has that PID now
+        { ...signalled, rcHostTerm: 1 }, // the host's kill failed: nothing was sent
+        { ...signalled, rcHostTerm: null }, // kill itself died of a signal
+        { ...signalled, sigCgt: '0000000000014000' }, // it handles SIGTERM: surviving proves nothing
+      ],
+      'killed-from-parent': [
+        { ...signalled, ended: undefined, goneAfter: false }, // still running after the host's SIGKILL
+        { ...signalled, ended: { code: 0, signal: null } }, // it exited by itself
+        { ...signalled, rcHostKill: 1 }, // the host's kill failed (ESRCH: it was already gone)
+        { ...signalled, goneAfter: false }, // its PID is still in /proc
+        { ...signalled, stateAfterHostTerm: 'Z' }, // it was already dead before the host's SIGKILL
+        { ...signalled, stateAfterHostTerm: undefined, sameAfterHostTerm: false, rcHostKill: 1 }, // already gone: kill -KILL found no process
       ],
     },
   }),

@@ -47,10 +47,14 @@ const freshOk: FreshProc = {
 };
 
 const hostProp = line(280, DIR, 'nslab-prop', ['shared:211']);
+// A systemd host: / and /proc shared; the container's copy of /proc is a peer of the host's.
+const procHost = line(25, '/proc', 'proc', ['shared:12'], 'proc');
 const leakOk: SharedLeak = {
   dir: DIR,
   cleanupId: 3,
-  rootPropagation: 'shared:1',
+  procHost,
+  procParent: line(24, '/', '/dev/vda1', ['shared:1'], 'ext4'),
+  procInside: line(311, '/proc', 'proc', ['shared:12'], 'proc'),
   hostProp,
   insideProp: line(320, DIR, 'nslab-prop', ['shared:211']),
   hostSees: true,
@@ -97,6 +101,14 @@ export default [
   examples(sharedLeaks, {
     pass: leakOk,
     fail: {
+      'proc-copy-keeps-propagation': [
+        { ...leakOk, procInside: line(311, '/proc', 'proc', [], 'proc') }, // the copy left the host's peer group
+        { ...leakOk, procInside: line(311, '/proc', 'proc', ['shared:390'], 'proc') }, // a peer group of its own
+        { ...leakOk, procHost: line(25, '/proc', 'proc', [], 'proc') }, // a private host /proc, yet the copy claims a peer
+        { ...leakOk, procInside: undefined }, // no /proc in the container's mount table
+        { ...leakOk, procHost: undefined }, // the host's mountinfo had no /proc
+        { ...leakOk, procInside: line(311, '/proc', 'tmpfs', ['shared:12']) }, // something else on the container's /proc
+      ],
       'copy-is-peer': [
         { ...leakOk, insideProp: line(320, DIR, 'nslab-prop', ['shared:388']) }, // a peer group of its own
         { ...leakOk, insideProp: line(320, DIR, 'nslab-prop', ['master:211']) }, // a slave copy, no peer

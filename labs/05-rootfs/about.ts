@@ -4,6 +4,6 @@ import type { About } from '../../runner/kit/index.js';
 
 export const about: About = {
   id: '05-rootfs',
-  title: { en: 'A home-made image: rootfs, chroot and pivot_root', zh: '山寨镜像:rootfs、chroot 与 pivot_root' },
+  title: { en: 'A home-made image: rootfs, chroot and pivot_root', zh: '山寨镜像：rootfs、chroot 与 pivot_root' },
   hasShell: true,
 };

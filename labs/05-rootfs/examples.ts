@@ -3,9 +3,9 @@
 // find, the host's devtmpfs on /dev, a mount that propagated to the host, an old root left
 // attached, a chroot that holds or a pivot_root that leaks…).
 import { examples, madeUpProbe, type MountEntry, type ProbeReport } from '../../runner/kit/index.js';
-import type { Escape, HostClean, Pid1 } from './after.js';
-import { VOLUME_TEXT, type View } from './enter.js';
-import { BINARIES, FHS, IMAGE_HOSTNAME, type Built, type Program } from './image.js';
+import type { Escape, HostClean, Pid1, Reached } from './after.js';
+import { CONF_FILES, VOLUME_TEXT, type ConfFile, type View } from './enter.js';
+import { BINARIES, FHS, type Built, type Program } from './image.js';
 import { chroot, escape, hostClean, image, pid1, pivotRoot } from './index.js';
 import { filesToCopy } from './ldd.js';
 import { DEV_ENTRIES, EXPECTED_MOUNTS } from './setup.js';
@@ -68,6 +68,12 @@ const mountsSeen = (withRoot: boolean): MountEntry[] => [
 
 const probe = (mounts: MountEntry[] | null): ProbeReport => madeUpProbe({ hostname: 'container', ns: { uts: 4026532178, ipc: 4026532179, pid: 4026532180, mnt: 4026532177 }, pids: [1], procCount: 1, mounts });
 
+// device:inode as stat shows them: the host's /, the rootfs folder, conf/ and the image's etc/.
+const HOST_ROOT = '64768:2';
+const ROOTFS = '64768:1311004';
+const conf = (name: string, i: number): ConfFile => ({ name, inside: `64768:13110${20 + i}`, conf: `64768:13110${20 + i}`, image: `64768:13110${40 + i}` });
+const CONF: ConfFile[] = CONF_FILES.map(conf);
+
 const mountCmd = (mounts: readonly MountEntry[]) => mounts.map((m) => `${m.source} on ${m.target} type ${m.fstype} (rw,relatime)`).join('\n');
 const TMP_FILE = 'nslab-19ed-container-tmp.txt';
 
@@ -79,9 +85,12 @@ function view(withRoot: boolean, hostMountsInNs: readonly string[]): View {
     probe: probe(mounts),
     mountCmd: mountCmd(mounts),
     lsBin: [...BINARIES].sort(),
-    etcHostname: 'container',
-    hostname: 'container',
+    rootId: ROOTFS,
+    imageRootId: ROOTFS,
+    hostRootId: HOST_ROOT,
+    conf: CONF,
     dev: [...DEV_ENTRIES].sort(),
+    imageDev: [],
     volumeText: VOLUME_TEXT,
     tmpInside: TMP_FILE,
     tmpFile: TMP_FILE,
@@ -111,14 +120,25 @@ function viewFails(v: View): Record<string, View[]> {
       { ...v, lsBin: v.lsBin.filter((p) => p !== 'ps') },
       { ...v, lsBin: [] },
     ],
-    'etc-hostname-conf': [
-      { ...v, etcHostname: IMAGE_HOSTNAME }, // conf/hostname was not bound over the image's file
-      { ...v, hostname: 'lab-host' }, // no sethostname in the new UTS namespace
+    'root-is-image': [
+      { ...v, rootId: HOST_ROOT }, // no chroot or pivot_root took place: the host's /
+      { ...v, rootId: '64768:1311099' }, // some other folder
+      { ...v, rootId: null }, // /proc/PID/root could not be read
+      { ...v, rootId: HOST_ROOT, imageRootId: HOST_ROOT }, // the "image" is the host's / itself
+    ],
+    'conf-bound': [
+      // conf/hostname was not bound over the image's file: the container sees the image's own
+      { ...v, conf: v.conf.map((f) => (f.name === 'hostname' ? { ...f, inside: f.image } : f)) },
+      { ...v, conf: v.conf.map((f) => (f.name === 'resolv.conf' ? { ...f, inside: HOST_ROOT.replace(':2', ':917') } : f)) }, // the host's /etc/resolv.conf
+      { ...v, conf: v.conf.map((f) => (f.name === 'hosts' ? { ...f, inside: null } : f)) }, // no /etc/hosts inside at all
+      { ...v, conf: v.conf.slice(0, 1) }, // only one file looked at
     ],
     'dev-private': [
       { ...v, dev: [...v.dev, 'sda', 'sda1', 'kmsg', 'mem'].sort() }, // the host's devtmpfs
       { ...v, dev: v.dev.filter((d) => d !== 'pts') },
       { ...v, dev: [] },
+      { ...v, imageDev: ['null', 'zero'] }, // no tmpfs on /dev: the nodes landed in the image folder
+      { ...v, probe: probe(devtmpfs) }, // the article's devtmpfs, even with the right names in it
     ],
     'volume-on-host': [
       { ...v, volumeText: null }, // written into the image's /mnt, not the bound folder
@@ -146,10 +166,14 @@ const shell: Pid1 = {
 };
 
 const ATTACHED = ['/', ...EXPECTED_MOUNTS.map((m) => m.target)];
+const HOST_MOUNTS = ['/', '/proc', '/sys', '/dev', '/dev/shm', '/run', '/boot', '/home', `${SCRATCH}/rootfs/proc`];
+const control: Reached = { rootId: ROOTFS, root: `${SCRATCH}/rootfs`, readable: false, errno: 'ENOENT', mounts: HOST_MOUNTS };
 const esc: Escape = {
-  control: { readable: false, errno: 'ENOENT' },
-  fromChroot: { readable: true, errno: null, mounts: 31 },
-  fromPivot: { readable: false, errno: 'ENOENT', mounts: ATTACHED },
+  hostRootId: HOST_ROOT,
+  imageRootId: ROOTFS,
+  control,
+  fromChroot: { rootId: HOST_ROOT, root: '/', readable: true, errno: null, mounts: HOST_MOUNTS },
+  fromPivot: { rootId: ROOTFS, root: '/', readable: false, errno: 'ENOENT', mounts: ATTACHED },
 };
 
 const FOREIGN = '412 26 0:61 / /media/usb rw,relatime shared:240 - vfat /dev/sdb1 rw';
@@ -160,16 +184,11 @@ export default [
   examples(image, {
     pass: img,
     fail: {
-      'fhs-tree': [
-        { ...img, rootEntries: FHS.filter((d) => d !== 'proc' && d !== 'dev') },
-        { ...img, rootEntries: [] },
-      ],
       'libs-resolved': [
         // ldd: "libproc2.so.0 => not found"
         withProgram('ps', prog('ps', { libs: [{ name: 'libproc2.so.0' }, { name: 'libc.so.6', path: '/lib/x86_64-linux-gnu/libc.so.6' }] })),
         // ldd printed nothing for ls (its complaint went to stderr)
         withProgram('ls', { name: 'ls', host: '/usr/bin/ls', ldd: { file: '/usr/bin/ls', libs: [], isStatic: false } }),
-        { ...img, notCopied: ['/lib/x86_64-linux-gnu/libc.so.6'] },
         // the host has no ps: one program fewer
         built(BINARIES.filter((b) => b !== 'ps').map((b) => prog(b))),
         // no loader, no library in any answer: nothing was copied, nothing is proven
@@ -215,15 +234,23 @@ export default [
     pass: esc,
     fail: {
       'chroot-hides': [
-        { ...esc, control: { readable: true, errno: null } },
-        { ...esc, control: { readable: false, errno: 'EACCES' } }, // unreadable for another reason proves nothing
+        { ...esc, control: { ...control, readable: true, errno: null } },
+        { ...esc, control: { ...control, errno: 'EACCES' } }, // unreadable for another reason proves nothing
+        { ...esc, control: { ...control, rootId: HOST_ROOT } }, // no chroot at all: the file is just missing
+        { ...esc, control: { ...control, rootId: null } }, // the process was gone before nslab looked
       ],
-      'chroot-escaped': { ...esc, fromChroot: { readable: false, errno: 'ENOENT', mounts: 12 } },
+      'chroot-escaped': [
+        { ...esc, fromChroot: { ...esc.fromChroot, rootId: ROOTFS, readable: false, errno: 'ENOENT' } }, // it stayed in rootfs/
+        { ...esc, fromChroot: { ...esc.fromChroot, rootId: '64768:1311099', readable: false, errno: 'ENOENT' } }, // stuck in /nslab-escape
+        { ...esc, fromChroot: { ...esc.fromChroot, readable: false, errno: 'EACCES' } }, // at the host's / but the file was not read
+        { ...esc, fromChroot: { ...esc.fromChroot, rootId: null } }, // its root was never seen
+      ],
       'pivot-holds': [
-        { ...esc, fromPivot: { readable: true, errno: null, mounts: ATTACHED } },
-        { ...esc, fromPivot: { readable: false, errno: 'ENOENT', mounts: [...ATTACHED, '/nslab-oldroot', '/nslab-oldroot/boot'] } },
-        { ...esc, fromPivot: { readable: false, errno: 'ENOENT', mounts: [] } },
-        { ...esc, fromPivot: { readable: false, errno: 'EACCES', mounts: ATTACHED } },
+        { ...esc, fromPivot: { ...esc.fromPivot, rootId: HOST_ROOT, readable: true, errno: null } }, // it got out
+        { ...esc, fromPivot: { ...esc.fromPivot, mounts: [...ATTACHED, '/nslab-oldroot', '/nslab-oldroot/boot'] } }, // old root left attached
+        { ...esc, fromPivot: { ...esc.fromPivot, mounts: [] } },
+        { ...esc, fromPivot: { ...esc.fromPivot, errno: 'EACCES' } },
+        { ...esc, fromPivot: { ...esc.fromPivot, rootId: '64768:1311099' } }, // stuck in /nslab-escape: the escape never ran
       ],
     },
   }),

@@ -4,7 +4,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { probePath } from '../../addon/index.js';
-import { attempt, must, step, which, type StepContext } from '../../runner/kit/index.js';
+import { WHERE, attempt, must, step, t, which, type StepContext } from '../../runner/kit/index.js';
 import { filesToCopy, parseLdd, type LddAnswer } from './ldd.js';
 
 /** The article's directory list (`ls ~/rootfs`). */
@@ -59,7 +59,7 @@ async function askLdd(ctx: StepContext, hosts: readonly string[]): Promise<LddAn
   const out: LddAnswer[] = [];
   for (const group of [hosts.slice(0, 1), hosts.slice(1)]) {
     if (group.length === 0) continue;
-    const r = await attempt(ctx, ['ldd', ...group], { where: 'host' });
+    const r = await attempt(ctx, ['ldd', ...group], { where: WHERE.host });
     out.push(...parseLdd(r.stdout, group));
   }
   return out;
@@ -115,16 +115,16 @@ export interface Built {
 export function unresolved(programs: readonly Program[]): string[] {
   return programs.flatMap((p) => [
     ...p.ldd.libs.filter((l) => l.path === undefined).map((l) => `${p.name}: ${l.name}`),
-    ...(p.ldd.loader === undefined && !p.ldd.isStatic ? [`${p.name}: no loader in ldd's answer`] : []),
+    ...(p.ldd.loader === undefined && !p.ldd.isStatic ? [`${p.name}: PT_INTERP?`] : []),
   ]);
 }
 
 export const image = step<Built>({
   id: 'image',
-  title: { en: 'Build the image: a tree, programs and their libraries', zh: '制作镜像:目录树、程序和它们依赖的库' },
+  title: { en: 'Build the image: a tree, programs and their libraries', zh: '制作镜像：目录树、程序和它们依赖的库' },
   explain: {
-    en: 'A program linked against shared libraries names its loader (PT_INTERP) and the libraries it needs (DT_NEEDED) in its ELF headers; the loader finds them in RPATH/RUNPATH, ld.so.cache and its system directories. ldd asks the loader itself for that list, the libraries of the libraries included, so nslab does what the article does: it runs ldd on every program it copies and copies the loader and each library ldd names to the same path in the rootfs. Hostname, hosts and resolv.conf stay outside in conf/: the runtime decides them at start.',
-    zh: '动态链接的程序在 ELF 头里写明了加载器(PT_INTERP)和所需的库(DT_NEEDED);加载器在 RPATH/RUNPATH、ld.so.cache 和系统目录里查找它们。ldd 直接向加载器要这份清单(库所依赖的库也包括在内),所以 nslab 照文章的做法:对每个要复制的程序运行 ldd,把加载器和 ldd 列出的每个库复制到 rootfs 里相同的路径。hostname、hosts、resolv.conf 放在外面的 conf/ 里:由运行时在启动时决定。',
+    en: 'A program linked against shared libraries names its loader (PT_INTERP) and the libraries it needs (DT_NEEDED) in its ELF headers; the loader finds them in RPATH/RUNPATH, ld.so.cache and its system directories. ldd asks the loader itself for that list, the libraries of the libraries included, so nslab does what the article does: it runs ldd on every program it copies and copies the loader and each library ldd names to the same path in the rootfs. Hostname, hosts and resolv.conf stay outside in conf/: the runtime decides them at start. Whether the image really works shows in the next steps, which run these programs inside it.',
+    zh: '动态链接的程序在 ELF 头里写明了加载器（PT_INTERP）和所需的库（DT_NEEDED）；加载器在 RPATH/RUNPATH、ld.so.cache 和系统目录里查找它们。ldd 直接向加载器要这份清单（库所依赖的库也包括在内），所以 nslab 照文章的做法：对每个要复制的程序运行 ldd，把加载器和 ldd 列出的每个库复制到 rootfs 里相同的路径。hostname、hosts、resolv.conf 放在外面的 conf/ 里：由运行时在启动时决定。镜像是否真的能用，要到后面的步骤在容器里运行这些程序时才见分晓。',
   },
   article: 'ldd bash; cp ... ~/rootfs/bin; ls ./conf  # hostname hosts resolv.conf',
   modern: 'ldd /usr/bin/bash; cp /usr/bin/bash rootfs/bin/; cp --parents <each file ldd names> rootfs/',
@@ -132,33 +132,47 @@ export const image = step<Built>({
     const mountinfoBefore = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean);
     const img = await buildImage(ctx);
     const loaders = [...new Set(img.programs.flatMap((p) => (p.ldd.loader !== undefined ? [p.ldd.loader] : [])))];
-    ctx.log(`${img.programs.length} programs; ${img.libraries.length} files to copy: the loader ${loaders.join(', ') || '(none)'} and ${img.libraries.length - loaders.length} libraries`);
+    const nLibs = img.libraries.length - loaders.length;
+    ctx.log(
+      t(
+        `${img.programs.length} programs; ${img.libraries.length} files to copy: the loader ${loaders.join(', ') || '(none)'} and ${nLibs} libraries`,
+        `${img.programs.length} 个程序；要复制 ${img.libraries.length} 个文件：加载器 ${loaders.join('、') || '（无）'} 和 ${nLibs} 个库`,
+      ),
+    );
+    if (img.missing.length > 0) ctx.log(t(`not on this host, left out: ${img.missing.join(' ')}`, `这台主机上没有，未放进镜像：${img.missing.join(' ')}`));
     ctx.measure('libraries', img.libraries.length);
     for (const dir of [img.root, join(img.root, 'bin'), join(img.root, 'lib64'), img.conf])
-      await must(ctx, ['ls', '-C', dir], { command: `ls ${dir}`, where: 'host' });
-    return {
-      image: img,
-      mountinfoBefore,
-      rootEntries: readdirSync(img.root).sort(),
-      notCopied: img.libraries.filter((l) => !existsSync(join(img.root, l))),
-    };
+      await must(ctx, ['ls', '-C', dir], { command: `ls ${dir}`, where: WHERE.host });
+    const rootEntries = readdirSync(img.root).sort();
+    const notCopied = img.libraries.filter((l) => !existsSync(join(img.root, l)));
+    // What nslab itself just made and copied: shown, not judged (the next steps run the programs inside).
+    const noDirs = FHS.filter((d) => !rootEntries.includes(d));
+    ctx.log(
+      t(
+        `read back: rootfs/ has ${FHS.length - noDirs.length} of the article's ${FHS.length} directories; files ldd named and not in rootfs/: ${notCopied.join(' ') || 'none'}`,
+        `回读：rootfs/ 有文章 ${FHS.length} 个目录中的 ${FHS.length - noDirs.length} 个；ldd 列出但不在 rootfs/ 里的文件：${notCopied.join(' ') || '没有'}`,
+      ),
+    );
+    return { image: img, mountinfoBefore, rootEntries, notCopied };
   },
   checks: [
     {
-      id: 'fhs-tree',
-      description: "The rootfs has the article's directories (bin dev etc home lib lib64 mnt opt proc root run sbin sys tmp usr var).",
-      evaluate: (o) => ({ observed: o.rootEntries.join(' '), expected: `${FHS.join(' ')} (at least)`, pass: FHS.every((d) => o.rootEntries.includes(d)) }),
-    },
-    {
       id: 'libs-resolved',
-      description: 'Every library every copied program needs (transitively) was found and copied.',
+      description: t(
+        "ldd (the dynamic loader's own search) found a file for every library every copied program needs, the libraries' libraries included.",
+        'ldd（也就是动态加载器自己的查找）为每个复制的程序所需的每个库都找到了文件，库所依赖的库也包括在内。',
+      ),
       evaluate: (o) => {
         const { programs, libraries } = o.image;
         const missing = unresolved(programs);
+        const un = missing.join(', ');
         return {
-          observed: `${programs.length} programs, ${libraries.length} files (loader + libraries); unresolved: ${missing.join(', ') || 'none'}; not copied: ${o.notCopied.join(', ') || 'none'}`,
-          expected: `${BINARIES.length} programs; none unresolved, none missing`,
-          pass: programs.length === BINARIES.length && missing.length === 0 && o.notCopied.length === 0 && libraries.length > 0,
+          observed: t(
+            `${programs.length} programs, ${libraries.length} files (loader + libraries); unresolved: ${un || 'none'}`,
+            `${programs.length} 个程序，${libraries.length} 个文件（加载器 + 库）；没找到的：${un || '没有'}`,
+          ),
+          expected: t(`${BINARIES.length} programs; none unresolved`, `${BINARIES.length} 个程序；全部找到`),
+          pass: programs.length === BINARIES.length && missing.length === 0 && libraries.length > 0,
         };
       },
     },

@@ -61,7 +61,8 @@ export function mountActions(img: Image): SetupAction[] {
     { do: 'symlink', target: 'pts/ptmx', path: r('dev/ptmx') },
     { do: 'mkdir', path: r('dev/pts') },
     { do: 'mkdir', path: r('dev/shm'), mode: 0o1777 },
-    // newinstance: terminals numbered from 0 in a devpts of its own, not the host's ptys.
+    // A devpts of its own (terminals numbered from 0, not the host's ptys): since Linux 4.7 every
+    // devpts mount is a new instance; `newinstance` is historical, a no-op kept as older guides write it.
     { do: 'mount', source: 'devpts', target: r('dev/pts'), fstype: 'devpts', flags: ['nosuid', 'noexec'], data: 'newinstance,ptmxmode=0666,mode=0620' },
     tmpfs('dev/shm', 'mode=1777', ['nodev', 'noexec']),
     tmpfs('run', 'mode=755'),

@@ -71,7 +71,7 @@ const held: Held = {
 const { nsenter: _heldNsenter, ...heldBare } = held;
 const heldNoNsenter: Held = heldBare;
 
-const released: Released = { containerUts: NEW.uts, ino: 1475682, mounts: [], setnsError: 'EINVAL' };
+const released: Released = { containerUts: NEW.uts, pidsScanned: 143, unreadable: 0, procs: [], fds: [], mntNsScanned: 3, mounts: [] };
 
 export default [
   examples(nsTableStep, {
@@ -149,10 +149,12 @@ export default [
     pass: released,
     fail: {
       released: [
-        { ...released, ino: NEW.uts, mounts: [HOLDER] }, // still mounted
-        { ...released, mounts: [HOLDER] },
-        { ...released, setnsError: 'no error' }, // setns succeeded: something still holds the namespace
-        { ...released, setnsError: 'ENOENT' }, // the file itself is gone
+        { ...released, procs: [26612] }, // a process still in the namespace (exec'd in, outlived the container)
+        { ...released, mounts: [`mnt:[${HOST.mnt}] 66 26 0:4 uts:[${NEW.uts}] ${HOLDER} rw - nsfs nsfs rw`] }, // still mounted: the umount did not happen
+        { ...released, mounts: [`mnt:[4026532301] 812 790 0:4 uts:[${NEW.uts}] /run/netns/keep rw - nsfs nsfs rw`] }, // a copy of the bind mount in another mount namespace
+        { ...released, fds: ['fd 5 / pid 26437'] }, // an open fd holds it
+        { ...released, pidsScanned: 0, mntNsScanned: 0 }, // nothing could be read: nothing proven
+        { ...released, containerUts: NaN }, // the inode was never recorded
       ],
     },
   }),

@@ -4,6 +4,6 @@ import type { About } from '../../runner/kit/index.js';
 
 export const about: About = {
   id: '07-user-namespace',
-  title: { en: 'User namespace: root inside, nobody outside', zh: 'User namespace:里面是 root,外面是普通用户' },
+  title: { en: 'User namespace: root inside, uid 1000 outside', zh: 'User namespace：里面是 root，外面是 uid 1000' },
   hasShell: true,
 };

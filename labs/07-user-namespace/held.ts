@@ -1,12 +1,12 @@
 // The child of lab 07 that waits for its maps: it unshares a user namespace in step
-// gid-map-refused, stays held before execve through setgroups-deny, and is let go in
+// map-rules, stays held before execve through setgroups-deny, and is let go in
 // root-inside. A live process is not an observation, so the steps find it here, by the run
 // (its cleanup stack, one per run); each observation carries only its pid. The process is
 // recorded on the cleanup stack too: a run that stops half-way still kills it.
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Child } from '../../addon/index.js';
-import { PerRun, type ProbeReport, type StepContext } from '../../runner/kit/index.js';
+import { LabError, PerRun, t, type ProbeReport, type StepContext } from '../../runner/kit/index.js';
 
 interface Waiting {
   readonly child: Child;
@@ -24,7 +24,10 @@ export async function hold(ctx: StepContext, child: Child, cleanupId: number): P
 /** The child an earlier step of this run left waiting. */
 export function held(ctx: StepContext): Child {
   const w = waiting.get(ctx);
-  if (!w) throw new Error('no user-namespace child is waiting: step gid-map-refused has not run in this session');
+  if (!w)
+    throw new LabError(
+      t('no user-namespace child is waiting: step map-rules has not run in this session', '没有等待中的 user namespace 子进程：步骤 map-rules 在本次运行中还没有运行'),
+    );
   return w.child;
 }
 
@@ -51,14 +54,14 @@ export function statusIds(pid: number): { uid: number[]; gid: number[] } {
 /** The probe's JSON report from a child that keeps running (--hold). */
 export function reportOf(child: Child, timeoutMs = 10_000): Promise<ProbeReport> {
   return new Promise((resolve, reject) => {
-    if (!child.stdout) return reject(new Error('the probe has no stdout pipe'));
+    if (!child.stdout) return reject(new LabError(t('the probe has no stdout pipe', '探针没有 stdout 管道')));
     const rl = createInterface({ input: child.stdout });
-    const timer = setTimeout(() => reject(new Error(`no report from the probe within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => reject(new LabError(t(`no report from the probe within ${timeoutMs} ms`, `探针在 ${timeoutMs} ms 内没有输出报告`))), timeoutMs);
     rl.on('line', (line) => {
       if (!line.startsWith('{"probe":1')) return;
       clearTimeout(timer);
       resolve(JSON.parse(line) as ProbeReport);
     });
-    rl.on('close', () => reject(new Error('the probe ended before it reported')));
+    rl.on('close', () => reject(new LabError(t('the probe ended before it reported', '探针在输出报告之前就结束了'))));
   });
 }

@@ -1,10 +1,10 @@
 // The unprivileged side of lab 07: a world-readable workspace (the probe and a root-only file)
 // and processes that drop to uid/gid 1000 before they do anything, like the article's user
 // hchen. No account is created: the kernel needs only the numbers.
-import { closeSync, constants, fchmodSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { chownSync, closeSync, constants, fchmodSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { probePath, type SetupAction } from '../../addon/index.js';
-import { probeOnce, type StepContext } from '../../runner/kit/index.js';
+import { LabError, probeOnce, t, type StepContext } from '../../runner/kit/index.js';
 
 export const OUTSIDE_UID = 1000;
 export const OUTSIDE_GID = 1000;
@@ -29,12 +29,17 @@ export const creator: readonly SetupAction[] = [
   { do: 'unshare', namespaces: ['user', 'uts'] },
 ];
 
+/** The same creator, with a user namespace only: the finale creates the others later, as root inside. */
+export const userOnly: readonly SetupAction[] = [...asUser, { do: 'dumpable' }, { do: 'unshare', namespaces: ['user'] }];
+
 export interface Workspace {
   readonly dir: string;
   /** A probe uid 1000 may execute. */
   readonly probe: string;
   /** A root-owned 0600 file: the host secret root inside must not read. */
   readonly secret: string;
+  /** A directory owned by uid/gid 1000 (0700): where root inside may create a file. */
+  readonly home: string;
 }
 
 /** Can a process that is neither owner nor group reach and run `file`? */
@@ -77,7 +82,10 @@ export function workspace(ctx: StepContext): Workspace {
   }
   const secret = join(dir, 'nslab-root-only.txt');
   writeNew(secret, 'only the host root may read this\n', 0o600);
-  return { dir, probe, secret };
+  const home = join(dir, `nslab-home-${OUTSIDE_UID}`);
+  mkdirSync(home, { mode: 0o700 });
+  chownSync(home, OUTSIDE_UID, OUTSIDE_GID);
+  return { dir, probe, secret, home };
 }
 
 export interface WriteResult {
@@ -94,14 +102,14 @@ export async function writeAsUser(ctx: StepContext, ws: Workspace, file: string,
     actions: asUser,
     probeFile: ws.probe,
     probeArgs: ['--write', file, text],
-    label: `uid ${OUTSIDE_UID} writing ${file}`,
+    label: t(`uid ${OUTSIDE_UID} writing ${file}`, `uid ${OUTSIDE_UID} 写入 ${file}`),
   });
   const w = report.write;
   const result: WriteResult = { ok: w?.ok === true, errno: w?.errno ?? null, writerUid: report.uid };
   ctx.transcript({
     command: `echo '${text}' > ${file}`,
     output: result.ok ? '' : `bash: echo: write error: ${result.errno === 'EPERM' ? 'Operation not permitted' : result.errno} (${result.errno})`,
-    where: `the parent, uid ${report.uid}`,
+    where: t(`the parent, uid ${report.uid}`, `父进程，uid ${report.uid}`),
   });
   return result;
 }
@@ -114,6 +122,7 @@ export async function writeMaps(ctx: StepContext, ws: Workspace, pid: number): P
     [`/proc/${pid}/gid_map`, MAP],
   ] as const) {
     const r = await writeAsUser(ctx, ws, file, text);
-    if (!r.ok) throw new Error(`writing "${text}" to ${file} as uid ${OUTSIDE_UID} failed: ${r.errno}`);
+    if (!r.ok)
+      throw new LabError(t(`writing "${text}" to ${file} as uid ${OUTSIDE_UID} failed: ${r.errno}`, `以 uid ${OUTSIDE_UID} 向 ${file} 写入“${text}”失败：${r.errno}`));
   }
 }

@@ -1,6 +1,7 @@
 // Made-up observations for 08-network's checks: one per step that passes, and for each check
-// the real ways it could fail (a namespace that is the machine's, a bridge left down or with STP
-// on, a veth end that never moved, a lost ping, a route or interface leaked onto the machine).
+// the real ways it could fail (a namespace that is the machine's, a bridge without the kernel's
+// subnet route, a veth end that never moved, a port not forwarding, a lost ping, packets that
+// never reached the far side, a route or interface leaked onto the machine).
 import { examples } from '../../runner/kit/index.js';
 import type { HostNet, Link, Names, Ping, Route } from './net.js';
 import { bridge, netns, resolvConf, veth, type Bridge, type Netns, type Resolv, type Veth } from './setup.js';
@@ -43,20 +44,26 @@ const brLink: Link = {
   addr_info: [inet('192.168.10.1'), inet6('fe80::c55:4dff:fe19:bb00')],
   linkinfo: { info_kind: 'bridge', info_data: { stp_state: 0, forward_delay: 1500 } },
 };
-const br: Bridge = { bridge: n.bridge, link: brLink, inMachine: false };
+const brRoutes: Route[] = [{ dst: '192.168.10.0/24', dev: n.bridge, protocol: 'kernel', prefsrc: '192.168.10.1' }];
+const br: Bridge = { bridge: n.bridge, link: brLink, routes: brRoutes, inMachine: false };
 
-const eth0 = (mac: string, ip: string) => ({
-  link: { ifname: 'eth0', address: mac, flags: ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'], addr_info: [inet(ip), inet6('fe80::381f:6cff:fe20:aa01')] },
-  routes: [
-    { dst: 'default', gateway: '192.168.10.1', dev: 'eth0' },
-    { dst: '192.168.10.0/24', dev: 'eth0' },
-  ] as Route[],
+const eth0 = (mac: string, ip: string, other: string) => ({
+  link: { ifname: 'eth0', address: mac, flags: ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'], addr_info: [inet(ip), inet6('fe80::381f:6cff:fe20:aa01')] } as Link,
+  toNeighbour: { dst: other, dev: 'eth0', prefsrc: ip } as Route,
+  toOffNet: { dst: '203.0.113.1', gateway: '192.168.10.1', dev: 'eth0', prefsrc: ip } as Route,
 });
-const port = (ifname: string, address: string, master?: string): Link => ({ ifname, address, flags: ['UP', 'LOWER_UP'], ...(master !== undefined ? { master } : {}) });
+/** A bridge port as `ip -d -j link` shows it: the kernel's port state and promiscuity. */
+const port = (ifname: string, address: string, master?: string, state = 'forwarding', promiscuity = 1): Link => ({
+  ifname,
+  address,
+  flags: ['UP', 'LOWER_UP'],
+  promiscuity,
+  ...(master !== undefined ? { master, linkinfo: { info_kind: 'veth', info_slave_kind: 'bridge', info_slave_data: { state } } } : {}),
+});
 const wired: Veth = {
   names: n,
-  c1: eth0(MAC.c1, '192.168.10.11'),
-  c2: eth0(MAC.c2, '192.168.10.12'),
+  c1: eth0(MAC.c1, '192.168.10.11', '192.168.10.12'),
+  c2: eth0(MAC.c2, '192.168.10.12', '192.168.10.11'),
   machineMacs: ['00:00:00:00:00:00', MAC.machine],
   labHostMacs: ['00:00:00:00:00:00', MAC.br, MAC.v1h, MAC.v2h],
   ports: [port(`${n.v1}h`, MAC.v1h, n.bridge), port(`${n.v2}h`, MAC.v2h, n.bridge)],
@@ -70,27 +77,27 @@ const fdb = [
   { mac: MAC.v1h, ifname: `${n.v1}h` },
   { mac: '33:33:00:00:00:01', ifname: n.bridge },
 ];
-const pings: Pings = { names: n, bridge: pinged(3, 3), c2: pinged(3, 3), fdb, macs: { c1: MAC.c1, c2: MAC.c2 } };
+const pings: Pings = { names: n, bridge: pinged(3, 3), c2: pinged(3, 3), c2Rx: 4, fdb, macs: { c1: MAC.c1, c2: MAC.c2 } };
 
+const ETH1_MAC = '4a:a1:02:33:44:55';
 const second: Eth1 = {
   containerPid: 5123,
   containerNet: 4026532372,
   c1Net: 4026532372,
-  seen: 'eth1@if12        UP             192.168.20.11/24 fe80::48a1:2ff:fe33:4455/64',
+  movedMac: ETH1_MAC,
+  stillInHost: false,
+  seen: `eth1@if12        UP             ${ETH1_MAC} <BROADCAST,MULTICAST,UP,LOWER_UP>`,
   ping: pinged(3, 3),
-  tx: 5,
+  neighMac: ETH1_MAC,
   rx: 4,
 };
 
 const labRoutes: Record<string, Route[]> = {
-  [n.host]: [
-    { dst: '192.168.10.0/24', dev: n.bridge },
-    { dst: '192.168.20.0/24', dev: `${n.v3}h` },
-  ],
+  [n.host]: [{ dst: '192.168.10.0/24', dev: n.bridge }],
   [n.c1]: [
     { dst: 'default', gateway: '192.168.10.1', dev: 'eth0' },
     { dst: '192.168.10.0/24', dev: 'eth0' },
-    { dst: '192.168.20.0/24', dev: 'eth1' },
+    { dst: '192.168.10.0/24', dev: 'eth1' },
   ],
   [n.c2]: [
     { dst: 'default', gateway: '192.168.10.1', dev: 'eth0' },
@@ -121,12 +128,13 @@ export default [
   examples(bridge, {
     pass: br,
     fail: {
-      'bridge-up': [
+      'bridge-route': [
         { ...br, link: { ...brLink, flags: ['BROADCAST', 'MULTICAST'] } }, // left down
-        { ...br, link: { ...brLink, linkinfo: { info_kind: 'bridge', info_data: { stp_state: 1 } } } }, // STP on
-        { ...br, link: { ...brLink, addr_info: [inet6('fe80::c55:4dff:fe19:bb00')] } }, // no IPv4 address
-        { ...br, link: { ...brLink, addr_info: [inet('192.168.10.1', 16)] } }, // the wrong prefix
-        { ...br, link: { ...brLink, linkinfo: { info_kind: 'dummy' } } },
+        { ...br, routes: [] }, // the address never took: no subnet route
+        { ...br, routes: [{ ...brRoutes[0]!, protocol: 'static' }] }, // a route someone added by hand, not the kernel's
+        { ...br, routes: [{ ...brRoutes[0]!, dev: 'eth0' }] }, // the subnet is reached through another device
+        { ...br, routes: [{ ...brRoutes[0]!, prefsrc: '192.168.10.2' }] }, // another address
+        { ...br, routes: [{ dst: '192.168.10.0/16', dev: n.bridge, protocol: 'kernel', prefsrc: '192.168.10.1' }] }, // the wrong prefix
       ],
       'bridge-not-on-machine': { ...br, inMachine: true },
     },
@@ -137,19 +145,21 @@ export default [
       'eth0-inside-only': [
         { ...wired, machineMacs: [...wired.machineMacs, MAC.c1] }, // the end never left the machine
         { ...wired, labHostMacs: [...wired.labHostMacs, MAC.c2] }, // still in the lab's host namespace too
-        { ...wired, c2: { ...wired.c2, link: { ...wired.c2.link, addr_info: [inet('192.168.10.11')] } } }, // c2 got c1's address
         { ...wired, c1: { ...wired.c1, link: { ifname: 'eth0', addr_info: [inet('192.168.10.11')] } } }, // no MAC to follow
         { ...wired, c1: { ...wired.c1, link: { ...wired.c1.link, ifname: `${n.v1}c` } } }, // never renamed
       ],
       'default-route': [
-        { ...wired, c1: { ...wired.c1, routes: [{ dst: '192.168.10.0/24', dev: 'eth0' }] } }, // no default route
-        { ...wired, c2: { ...wired.c2, routes: [{ dst: 'default', gateway: '10.0.2.2', dev: 'eth0' }, { dst: '192.168.10.0/24', dev: 'eth0' }] } },
-        { ...wired, c2: { ...wired.c2, routes: [{ dst: 'default', gateway: '192.168.10.1', dev: 'eth0' }] } }, // no subnet route
+        { ...wired, c1: { ...wired.c1, toOffNet: { dst: '203.0.113.1', gateway: '10.0.2.2', dev: 'eth0' } } }, // another gateway
+        { ...wired, c1: (({ toOffNet: _, ...rest }) => rest)(wired.c1) }, // no default route: unreachable
+        { ...wired, c2: { ...wired.c2, toNeighbour: { dst: '192.168.10.11', gateway: '192.168.10.1', dev: 'eth0' } } }, // no subnet route: via the gateway
+        { ...wired, c2: { ...wired.c2, toOffNet: { dst: '203.0.113.1', gateway: '192.168.10.1', dev: 'eth1' } } }, // out of another device
       ],
       'peers-on-bridge': [
         { ...wired, ports: [port(`${n.v1}h`, MAC.v1h, n.bridge), port(`${n.v2}h`, MAC.v2h)] }, // v2h not plugged in
         { ...wired, ports: [port(`${n.v1}h`, MAC.v1h, n.bridge)] }, // v2h missing
         { ...wired, ports: [port(`${n.v1}h`, MAC.v1h, 'nslab-zz99-br0'), port(`${n.v2}h`, MAC.v2h, n.bridge)] }, // another run's bridge
+        { ...wired, ports: [port(`${n.v1}h`, MAC.v1h, n.bridge, 'disabled'), port(`${n.v2}h`, MAC.v2h, n.bridge)] }, // the port is down
+        { ...wired, ports: [port(`${n.v1}h`, MAC.v1h, n.bridge), port(`${n.v2}h`, MAC.v2h, n.bridge, 'forwarding', 0)] }, // not promiscuous
       ],
     },
   }),
@@ -167,7 +177,12 @@ export default [
     pass: pings,
     fail: {
       'ping-bridge': [{ ...pings, bridge: pinged(3, 2) }, { ...pings, bridge: { sent: 0, received: 0, text: 'connect: Network is unreachable' } }],
-      'ping-container': [{ ...pings, c2: pinged(3, 0) }, { ...pings, c2: pinged(3, 1) }],
+      'ping-container': [
+        { ...pings, c2: pinged(3, 0) },
+        { ...pings, c2: pinged(3, 1) },
+        { ...pings, c2Rx: 0 }, // the replies came from somewhere else: c2 received nothing
+        { ...pings, c2Rx: 2 },
+      ],
       'through-bridge': [
         { ...pings, fdb: fdb.filter((f) => f.mac !== MAC.c2) }, // c2's MAC never learned
         { ...pings, fdb: fdb.map((f) => (f.mac === MAC.c1 ? { ...f, ifname: `${n.v2}h` } : f)) }, // behind the wrong port
@@ -180,15 +195,19 @@ export default [
     fail: {
       'eth1-in-running-container': [
         { ...second, containerNet: 4026532999 }, // the container is not in c1
-        { ...second, seen: 'eth1@if12        DOWN           192.168.20.11/24' },
-        { ...second, seen: 'eth1@if12        UP             ' }, // no address
+        { ...second, seen: `eth1@if12        DOWN           ${ETH1_MAC} <BROADCAST,MULTICAST>` },
+        { ...second, seen: 'eth1@if12        UP             0e:55:4d:19:bb:77 <BROADCAST,MULTICAST,UP,LOWER_UP>' }, // another device
         { ...second, seen: '' }, // no eth1 in the container
+        { ...second, stillInHost: true }, // the end never moved
+        { ...second, movedMac: undefined },
       ],
       'eth1-works': [
         { ...second, ping: pinged(3, 0) },
-        { ...second, tx: 0, rx: 0 }, // the pings went another way
-        { ...second, rx: 2 }, // fewer packets in than replies counted
-        { ...second, ping: { sent: 0, received: 0, text: 'ping: connect: Network is unreachable' }, tx: 0, rx: 0 },
+        { ...second, rx: 0 }, // the pings went another way
+        { ...second, rx: 2 }, // fewer packets in than pings sent
+        { ...second, neighMac: MAC.c1 }, // c1's eth0 answered ARP for eth1's address
+        { ...second, neighMac: undefined },
+        { ...second, ping: { sent: 0, received: 0, text: 'ping: connect: Network is unreachable' }, rx: 0 },
       ],
     },
   }),

@@ -26,9 +26,13 @@ export function names(ctx: Pick<StepContext, 'name'>): Names {
 export const BRIDGE_SHOWN = 'nslab-<token>-br0';
 export const BRIDGE_IP = '192.168.10.1';
 export const NET = '192.168.10.0/24';
-export const ETH1_NET = '192.168.20.0/24';
-export const ETH1_HOST_IP = '192.168.20.1';
-export const ETH1_IP = '192.168.20.11';
+/**
+ * eth1's "routable" address (the article's ROUTEABLE_IP): an address on the bridge's own subnet,
+ * reached from the lab's other namespaces directly across the bridge, and from nowhere else.
+ */
+export const ETH1_IP = '192.168.10.21';
+/** A documentation address (RFC 5737) for `ip route get`: the kernel answers which way it would go; nothing is sent. */
+export const OFF_NET = '203.0.113.1';
 
 /** `ip -n NAME ...` for a lab namespace, shown with its output; the step fails when it fails. */
 export const ipIn = (ctx: StepContext, ns: string, ...args: string[]): Promise<RunResult> => must(ctx, ['ip', '-n', ns, ...args]);
@@ -46,7 +50,15 @@ export interface Link {
   readonly flags?: string[];
   readonly master?: string;
   readonly addr_info?: { family: string; local: string; prefixlen: number }[];
-  readonly linkinfo?: { info_kind?: string; info_data?: Record<string, unknown> };
+  /** How many reasons the device has to be in promiscuous mode (the kernel counts them; a bridge port is one). */
+  readonly promiscuity?: number;
+  readonly linkinfo?: {
+    info_kind?: string;
+    info_data?: Record<string, unknown>;
+    /** `bridge` for a port of a bridge, with the port's state (`forwarding`…) in info_slave_data. */
+    info_slave_kind?: string;
+    info_slave_data?: { state?: string };
+  };
   readonly stats64?: { rx: { packets: number }; tx: { packets: number } };
 }
 
@@ -56,11 +68,24 @@ export interface Route {
   readonly dev?: string;
   readonly table?: string;
   readonly type?: string;
+  /** Who made the route: `kernel` for the subnet route an address brings. */
+  readonly protocol?: string;
+  readonly prefsrc?: string;
 }
 
 export const links = (ns?: string) => query<Link[]>(ns, ['link', 'show']);
 export const addrs = (ns: string | undefined, dev: string) => query<Link[]>(ns, ['addr', 'show', 'dev', dev])[0];
 export const routes = (ns?: string) => query<Route[]>(ns, ['route', 'show']);
+/** The kernel's own answer to "which way to DST?" in `ns` (a FIB lookup: nothing is sent). */
+export const routeTo = (ns: string, dst: string): Route | undefined => {
+  try {
+    return query<Route[]>(ns, ['route', 'get', dst])[0];
+  } catch {
+    return undefined; // "Network is unreachable": no route at all
+  }
+};
+/** Packets received by `dev` in `ns` so far (the kernel's own counter). */
+export const rxPackets = (ns: string, dev: string): number => query<Link[]>(ns, ['-s', 'link', 'show', 'dev', dev])[0]?.stats64?.rx.packets ?? 0;
 
 /** The machine's own network as `ip` sees it: must be identical before and after the lab. */
 export interface HostNet {
@@ -131,7 +156,7 @@ export const lossless = (p: Ping | undefined) => p !== undefined && p.sent > 0 &
 export function kernelNet(): Requirement {
   return {
     id: 'kernel:bridge,veth',
-    description: 'the kernel has bridge and veth devices (CONFIG_BRIDGE, CONFIG_VETH)',
+    description: { en: 'the kernel has bridge and veth devices (CONFIG_BRIDGE, CONFIG_VETH)', zh: '内核支持网桥和 veth 设备（CONFIG_BRIDGE、CONFIG_VETH）' },
     probe: () => {
       let config = '';
       try {
@@ -146,8 +171,14 @@ export function kernelNet(): Requirement {
         ? { ok: true }
         : {
             ok: false,
-            reason: `this kernel was built without ${missing.map(([o]) => o).join(' and ')}`,
-            remedy: 'use a kernel with bridge and veth support (any distribution kernel has them), or run the lab in the VM (--vm)',
+            reason: {
+              en: `this kernel was built without ${missing.map(([o]) => o).join(' and ')}`,
+              zh: `这个内核编译时没有启用 ${missing.map(([o]) => o).join('、')}`,
+            },
+            remedy: {
+              en: 'use a kernel with bridge and veth support (any distribution kernel has them), or run the lab in the VM (--vm)',
+              zh: '换用支持网桥和 veth 的内核（各发行版的内核都支持），或者在虚拟机里运行本实验（--vm）',
+            },
           };
     },
   };

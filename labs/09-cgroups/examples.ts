@@ -1,12 +1,13 @@
 // Made-up observations for 09-cgroups's checks: for each step one that passes (this lab
 // machine: cgroup v1 controllers one per hierarchy plus an empty cgroup2), and for each check
 // the ways it really fails; on a host without the controller every check skips.
-import { CgroupHost, examples, parseCgroupMounts, parseProcCgroups, type CpuWindow, type FreezeResult, type Unmeasured } from '../../runner/kit/index.js';
+import { CgroupHost, examples, parseCgroupMounts, parseProcCgroups, t, type CpuWindow, type FreezeResult, type Resource, type Unmeasured } from '../../runner/kit/index.js';
 import { blkio, type BlkioResult, type Rate } from './blkio.js';
 import { cpu, threads, type CpuResult, type ThreadsResult } from './cpu.js';
+import { devices, netCls, type DevicesResult, type NetClsResult } from './devices.js';
 import { hierarchies, layoutOf } from './hierarchies.js';
 import { freezer } from './index.js';
-import { memory, type MemoryResult } from './memory.js';
+import { memory, type AllocRun, type MemoryResult } from './memory.js';
 
 const MiB = 1024 * 1024;
 const T = 'nslab-3f2a';
@@ -52,9 +53,9 @@ const hybrid = hostOf(MOUNTINFO, PROC_CGROUPS);
 const win = (percent: number, wallMs: number, file: string): CpuWindow => ({ percent, usageUs: percent * wallMs * 10, wallMs, file });
 const rate = (bytes: number, seconds: number): Rate => ({ bytes, seconds, mibps: bytes / MiB / seconds });
 
-const noController = (r: string): Unmeasured => ({
-  skip: `the ${r} controller is not available here: no cgroup v1 hierarchy has the ${r} controller, and cgroup2 at /sys/fs/cgroup/unified offers hugetlb`,
-});
+/** A host with cgroup2 only, offering hugetlb: the lab's controllers are missing. */
+const bare = hostOf(MOUNTINFO.split('\n').filter((l) => l.includes('cgroup2')).join('\n') + '\n', PROC_CGROUPS.replace(/\t[1-9]\t/g, '\t0\t'));
+const noController = (r: Resource): Unmeasured => ({ skip: bare.whyMissing(r) });
 
 const cpuacct = `/sys/fs/cgroup/cpuacct/${T}-cpu/cpuacct.usage`;
 const cpuOk: CpuResult = {
@@ -63,6 +64,8 @@ const cpuOk: CpuResult = {
   version: 1,
   quotaFile: `/sys/fs/cgroup/cpu/${T}-cpu/cpu.cfs_quota_us`,
   readBack: '20000',
+  throttleBefore: { periods: 23, throttled: 19, throttledUs: 1_510_000 },
+  throttleAfter: { periods: 48, throttled: 44, throttledUs: 3_520_000 },
 };
 
 const threadsFile = `/sys/fs/cgroup/cpuacct/${T}-threads/cpuacct.usage`;
@@ -70,22 +73,32 @@ const threadsOk: ThreadsResult = {
   total: win(50.3, 2504, threadsFile),
   allowed: [1],
   online: [0, 1],
+  cpusAllowedList: '1',
   seen: { 4101: [1], 4102: [1], 4103: [1], 4104: [1], 4105: [1] },
   samples: 25,
   perThread: { 4101: 10.4, 4102: 9.6, 4103: 10, 4104: 10.4, 4105: 9.6 },
 };
 
-const memoryOk: MemoryResult = {
-  limit: 32 * MiB,
+const killed = (limit: number, allocated: number, chunks: number, more: Partial<AllocRun> = {}): AllocRun => ({
+  limit,
   signal: 'SIGKILL',
   code: null,
   timedOut: false,
-  allocated: 30 * MiB,
-  oomKills: 1,
+  allocated,
+  chunks,
+  oomKillsBefore: 0,
+  oomKillsAfter: 1,
   limitHits: 57,
-  peak: 32 * MiB,
-  counterFiles: ['memory.limit_in_bytes', 'memory.failcnt', 'memory.oom_control', 'memory.max_usage_in_bytes'],
-  article: { signal: 'SIGKILL', allocated: 0, chunks: 0 },
+  peak: limit,
+  counterFiles: ['memory.limit_in_bytes', 'memory.usage_in_bytes', 'memory.failcnt', 'memory.oom_control', 'memory.max_usage_in_bytes'],
+  ...more,
+});
+const memoryOk: MemoryResult = {
+  version: 1,
+  // moved in after 256 KiB, killed after 58 KiB more
+  moved: { ...killed(64 * 1024, 321_536, 628, { limitHits: 12, peak: 65_536 }), allocatedBeforeMove: 262_144, usageAfterMove: 0, moveCharge: '0' },
+  inside: killed(64 * 1024, 0, 0, { limitHits: 3, peak: 65_536 }),
+  big: killed(32 * MiB, 30 * MiB, 30, { peak: 32 * MiB }),
 };
 
 const blkioOk: BlkioResult = {
@@ -96,6 +109,28 @@ const blkioOk: BlkioResult = {
   version: 1,
   limitFile: `/sys/fs/cgroup/blkio/${T}-blkio/blkio.throttle.read_bps_device`,
   readBack: '7:3 1048576',
+  counterFile: `/sys/fs/cgroup/blkio/${T}-blkio/blkio.throttle.io_service_bytes`,
+  countedBefore: 812 * MiB,
+  countedAfter: 812 * MiB + 3_211_264,
+};
+
+const devicesOk: DevicesResult = {
+  group: `/sys/fs/cgroup/devices/${T}-devices`,
+  list: 'a *:* rwm',
+  insideNull: 'EPERM',
+  insideZero: 'ok',
+  outsideNull: 'ok',
+};
+
+const netClsOk: NetClsResult = {
+  mount: `/run/nslab/3f2a/scratch/net_cls`,
+  mountedByUs: true,
+  hierarchyBefore: 0,
+  hierarchyWhile: 9,
+  hierarchyAfter: 0,
+  group: `/${T}-netcls`,
+  classid: '1048577',
+  procLine: `9:net_cls:/${T}-netcls`,
 };
 
 const freezerFile = `/sys/fs/cgroup/cpuacct/${T}-freezer/cpuacct.usage`;
@@ -131,10 +166,13 @@ export default [
     pass: cpuOk,
     fail: {
       'busy-loop-full-core': { ...cpuOk, baseline: win(31.2, 2001, cpuacct) },
-      'quota-written': [
-        { ...cpuOk, readBack: '-1' },
-        { ...cpuOk, readBack: '20000 100000' }, // v2's format in a v1 file
-        { ...cpuOk, version: 2, quotaFile: `/sys/fs/cgroup/${T}-cpu/cpu.max`, readBack: 'max 100000' },
+      'quota-throttles': [
+        // the quota was never enforced: no period throttled
+        { ...cpuOk, throttleAfter: { ...cpuOk.throttleBefore, periods: 48 } },
+        // too few periods to judge (the loop hardly ran)
+        { ...cpuOk, throttleAfter: { periods: 25, throttled: 21, throttledUs: 1_600_000 } },
+        // throttled periods counted, but no time spent throttled
+        { ...cpuOk, throttleAfter: { ...cpuOk.throttleAfter, throttledUs: 1_510_000 } },
       ],
       'quota-20-percent': [
         { ...cpuOk, limited: win(34.8, 2506, cpuacct) },
@@ -144,7 +182,7 @@ export default [
     },
     skip: {
       'busy-loop-full-core': noController('cpu'),
-      'quota-written': noController('cpu'),
+      'quota-throttles': noController('cpu'),
       'quota-20-percent': noController('cpu'),
     },
   }),
@@ -157,6 +195,8 @@ export default [
       ],
       'only-allowed-cpus': [
         { ...threadsOk, seen: { ...threadsOk.seen, 4103: [1, 0] } },
+        { ...threadsOk, cpusAllowedList: '0-1' }, // the mask was not applied
+        { ...threadsOk, cpusAllowedList: '' },
         { ...threadsOk, samples: 3 },
         { ...threadsOk, seen: {} },
       ],
@@ -169,24 +209,40 @@ export default [
   examples(memory, {
     pass: memoryOk,
     fail: {
-      'article-limit-too-small': [
-        { ...memoryOk, article: { signal: null, allocated: 4 * MiB, chunks: 8192 } }, // no limit at all
-        { ...memoryOk, article: { signal: 'SIGKILL', allocated: 64 * 1024, chunks: 128 } },
+      'moved-charges-stay': [
+        { ...memoryOk, moved: { ...memoryOk.moved, usageAfterMove: 270_336 } }, // the charges moved along
+        { ...memoryOk, moved: { ...memoryOk.moved, usageAfterMove: null } },
+      ],
+      'moved-oom-killed': [
+        { ...memoryOk, moved: { ...memoryOk.moved, signal: null, code: 1, oomKillsAfter: 0 } }, // malloc failed and it exited
+        { ...memoryOk, moved: { ...memoryOk.moved, timedOut: true } }, // nslab's own SIGKILL after 20 s
+        { ...memoryOk, moved: { ...memoryOk.moved, oomKillsAfter: 0 } }, // killed, but not by this group's OOM killer
+        { ...memoryOk, moved: { ...memoryOk.moved, oomKillsAfter: 2 } }, // a second kill: not only our program
+        { ...memoryOk, moved: { ...memoryOk.moved, allocated: 262_144 } }, // killed at the move, before any new page
+        { ...memoryOk, moved: { ...memoryOk.moved, allocated: 262_144 + 512 * 1024 } }, // the limit did not hold
+      ],
+      'inside-64k-killed-early': [
+        { ...memoryOk, inside: { ...memoryOk.inside, signal: null, code: 0, allocated: 4 * MiB, chunks: 8192, timedOut: true } }, // no limit at all
+        { ...memoryOk, inside: { ...memoryOk.inside, allocated: 64 * 1024, chunks: 128 } },
+        { ...memoryOk, inside: { ...memoryOk.inside, oomKillsAfter: 0 } },
       ],
       'oom-killed': [
-        { ...memoryOk, timedOut: true }, // nslab's own SIGKILL after 20 s
-        { ...memoryOk, oomKills: 0 }, // killed, but not by this group's OOM killer
-        { ...memoryOk, signal: null, code: 1, oomKills: 0 }, // malloc failed and it exited
-        { ...memoryOk, limitHits: 0 },
+        { ...memoryOk, big: { ...memoryOk.big, timedOut: true } }, // nslab's own SIGKILL after 20 s
+        { ...memoryOk, big: { ...memoryOk.big, oomKillsAfter: 0 } }, // killed, but not by this group's OOM killer
+        { ...memoryOk, big: { ...memoryOk.big, signal: null, code: 1, oomKillsAfter: 0 } }, // malloc failed and it exited
+        { ...memoryOk, big: { ...memoryOk.big, oomKillsBefore: 1, oomKillsAfter: 1 } }, // an old kill, not this one
+        { ...memoryOk, big: { ...memoryOk.big, limitHits: 0 } },
       ],
       'killed-at-limit': [
-        { ...memoryOk, allocated: 12 * MiB },
-        { ...memoryOk, allocated: 64 * MiB, peak: 66 * MiB }, // the limit did not apply
-        { ...memoryOk, peak: 40 * MiB },
+        { ...memoryOk, big: { ...memoryOk.big, allocated: 12 * MiB } },
+        { ...memoryOk, big: { ...memoryOk.big, allocated: 64 * MiB, peak: 66 * MiB } }, // the limit did not apply
+        { ...memoryOk, big: { ...memoryOk.big, peak: 40 * MiB } },
       ],
     },
     skip: {
-      'article-limit-too-small': noController('memory'),
+      'moved-charges-stay': noController('memory'),
+      'moved-oom-killed': noController('memory'),
+      'inside-64k-killed-early': noController('memory'),
       'oom-killed': noController('memory'),
       'killed-at-limit': noController('memory'),
     },
@@ -194,10 +250,9 @@ export default [
   examples(blkio, {
     pass: blkioOk,
     fail: {
-      'limit-written': [
-        { ...blkioOk, readBack: '' },
-        { ...blkioOk, readBack: '7:4 1048576' }, // another device
-        { ...blkioOk, version: 2, limitFile: `/sys/fs/cgroup/${T}-blkio/io.max`, readBack: '7:3 rbps=max wbps=max riops=max wiops=max' },
+      'reads-counted': [
+        { ...blkioOk, countedAfter: blkioOk.countedBefore }, // the group's counter did not see the reads
+        { ...blkioOk, countedAfter: blkioOk.countedBefore + 4 * MiB }, // more than the program read
       ],
       'throttled-1mib': [
         { ...blkioOk, throttled: rate(4_404_019, 3.02) }, // page-cache hits the throttle never sees
@@ -207,7 +262,7 @@ export default [
       'unthrottled-10x': { ...blkioOk, unthrottled: rate(5 * MiB, 1.0) },
     },
     skip: {
-      'limit-written': { skip: 'the losetup command is missing (apt-get install mount)' },
+      'reads-counted': { skip: t('the losetup command is missing (apt-get install mount)', '缺少 losetup 命令（apt-get install mount）') },
       'throttled-1mib': noController('io'),
       'unthrottled-10x': noController('io'),
     },
@@ -230,6 +285,44 @@ export default [
       'frozen-state': noController('freezer'),
       'frozen-no-cpu': noController('freezer'),
       'thawed-resumes': noController('freezer'),
+    },
+  }),
+  examples(devices, {
+    pass: devicesOk,
+    fail: {
+      'null-denied-inside': [
+        { ...devicesOk, insideNull: 'ok' }, // the deny did not apply
+        { ...devicesOk, insideZero: 'EPERM' }, // everything denied, not just 1:3
+        { ...devicesOk, outsideNull: 'EPERM' }, // denied outside too: not the group's doing
+        { ...devicesOk, insideNull: 'EACCES' }, // a permission problem, not the device cgroup
+      ],
+    },
+    skip: {
+      'null-denied-inside': {
+        skip: t('no cgroup v1 hierarchy has the devices controller: cgroup v2 controls devices with a BPF program', '没有哪个 cgroup v1 层级带 devices 子系统：cgroup v2 用 BPF 程序控制设备访问'),
+      },
+    },
+  }),
+  examples(netCls, {
+    pass: netClsOk,
+    fail: {
+      'mount-binds-hierarchy': [
+        { ...netClsOk, hierarchyAfter: 9 }, // the hierarchy outlived the unmount
+        { ...netClsOk, hierarchyWhile: 0 },
+      ],
+      'process-in-group': [
+        { ...netClsOk, procLine: null },
+        { ...netClsOk, procLine: '9:net_cls:/' }, // still in the root group
+        { ...netClsOk, procLine: `4:memory:/${T}-netcls` },
+      ],
+    },
+    skip: {
+      'mount-binds-hierarchy': [
+        { skip: t('this host uses cgroup v2 only: net_cls is a v1 subsystem', '本机只用 cgroup v2：net_cls 是 v1 子系统') },
+        // net_cls was mounted already: nslab used that hierarchy and mounted nothing
+        { ...netClsOk, mount: '/sys/fs/cgroup/net_cls,net_prio', mountedByUs: false, hierarchyBefore: 9, hierarchyAfter: null, procLine: `9:net_cls,net_prio:/${T}-netcls` },
+      ],
+      'process-in-group': { skip: t('this host uses cgroup v2 only: net_cls is a v1 subsystem', '本机只用 cgroup v2：net_cls 是 v1 子系统') },
     },
   }),
 ];

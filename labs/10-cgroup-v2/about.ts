@@ -4,8 +4,9 @@ import type { About } from '../../runner/kit/index.js';
 
 export const about: About = {
   id: '10-cgroup-v2',
-  title: { en: 'cgroup v2: the unified hierarchy', zh: 'cgroup v2:统一层级' },
+  title: { en: 'cgroup v2: the unified hierarchy', zh: 'cgroup v2：统一层级' },
   // CPU shares and quotas are measured, and controllers switched on in the cgroup2 root: one run at a time.
   exclusive: ['cgroups'],
-  hasShell: false,
+  // `nslab shell 10-cgroup-v2`: a shell in a cgroup2 group of its own, with limits.
+  hasShell: true,
 };

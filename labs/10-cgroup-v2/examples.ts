@@ -11,10 +11,18 @@ const refused = (code: string): WriteOutcome => ({ ok: false, code });
 
 /** No second domain controller: lab 09's machine, where cgroup2 offers only hugetlb. */
 const noM: Unmeasured = {
-  skip: "a second controller for the article's m is missing: cgroup2 offers only hugetlb (memory is bound to the v1 hierarchy)",
+  skip: {
+    en: "a second controller for the article's m is missing: cgroup2 offers only hugetlb (memory is bound to the v1 hierarchy)",
+    zh: '缺少扮演原文 m 的第二个控制器：cgroup2 只提供 hugetlb（memory 绑定在 v1 层级上）',
+  },
 };
 /** cgroup2 offers nothing: every controller is bound to a v1 hierarchy. */
-const nothing: Unmeasured = { skip: 'cgroup2 at /sys/fs/cgroup/unified offers no controller here (bound to v1: cpuset cpu io memory hugetlb pids)' };
+const nothing: Unmeasured = {
+  skip: {
+    en: 'cgroup2 at /sys/fs/cgroup/unified offers no controller here (bound to v1: cpuset cpu io memory hugetlb pids)',
+    zh: '/sys/fs/cgroup/unified 上的 cgroup2 在这里不提供任何控制器（绑定在 v1 上的：cpuset cpu io memory hugetlb pids）',
+  },
+};
 
 const roles: Roles = {
   mount: '/sys/fs/cgroup',
@@ -35,18 +43,29 @@ const tree: Tree = {
     D: ['io'],
     E: [],
   },
-  subtree: { A: ['io', 'memory'], B: ['io'], C: [], D: [], E: [] },
+  files: {
+    A: [],
+    B: ['io.max', 'io.stat', 'io.weight', 'memory.current', 'memory.max', 'memory.min'],
+    C: ['io.max', 'io.stat', 'io.weight'],
+    D: ['io.max', 'io.stat', 'io.weight'],
+    E: [],
+  },
   readOnlyWrite: refused('EINVAL'),
   controllersMode: 0o444,
   handDownMissing: refused('ENOENT'),
 };
 
+const GROUPS = { A: '/', B: `/${T}-B`, C: `/${T}-B/${T}-C`, D: `/${T}-B/${T}-D`, E: `/${T}-B/${T}-D/${T}-E` } as const;
+const START = '/user.slice/user-0.slice/session-3.scope';
 const moves: Moves = {
   b: 'io',
   pid: 4242,
+  groups: GROUPS,
+  start: START,
   into: { A: ok, B: refused('EBUSY'), C: ok, D: ok, E: ok },
+  at: { A: '/', B: START, C: GROUPS.C, D: GROUPS.D, E: GROUPS.E },
   enableInD: refused('EBUSY'),
-  rootSubtree: ['io', 'memory'],
+  handedDown: ['io', 'memory'],
   rootProcs: 87,
 };
 
@@ -87,14 +106,19 @@ export default [
       'children-get-b': [
         { ...tree, controllers: { ...tree.controllers, C: [], D: [] } }, // B did not hand io down
         { ...tree, controllers: { ...tree.controllers, B: ['memory'] } },
+        // cgroup.controllers lists io, but the kernel made none of its files in D
+        { ...tree, files: { ...tree.files, D: [] } },
       ],
       'one-level-only': [
         { ...tree, controllers: { ...tree.controllers, E: ['io'] } },
         { ...tree, controllers: { ...tree.controllers, D: [] } },
+        { ...tree, files: { ...tree.files, E: ['io.max'] } }, // io's state reached E after all
       ],
       'm-reaches-b-only': [
         { ...tree, controllers: { ...tree.controllers, C: ['io', 'memory'] } }, // it went two levels down
         { ...tree, controllers: { ...tree.controllers, B: ['io'] } },
+        { ...tree, files: { ...tree.files, D: ['io.max', 'memory.max'] } },
+        { ...tree, files: { ...tree.files, B: ['io.max'] } }, // listed, but no memory files in B
       ],
       'controllers-read-only': [
         { ...tree, readOnlyWrite: ok },
@@ -108,7 +132,16 @@ export default [
     skip: {
       'children-get-b': nothing,
       'one-level-only': nothing,
-      'm-reaches-b-only': [nothing, { ...tree, b: 'hugetlb', m: noM, controllers: { A: ['hugetlb'], B: ['hugetlb'], C: ['hugetlb'], D: ['hugetlb'], E: [] } }],
+      'm-reaches-b-only': [
+        nothing,
+        {
+          ...tree,
+          b: 'hugetlb',
+          m: noM,
+          controllers: { A: ['hugetlb'], B: ['hugetlb'], C: ['hugetlb'], D: ['hugetlb'], E: [] },
+          files: { A: [], B: ['hugetlb.2MB.max'], C: ['hugetlb.2MB.max'], D: ['hugetlb.2MB.max'], E: [] },
+        },
+      ],
       'controllers-read-only': nothing,
       'cannot-pass-on-missing': nothing,
     },
@@ -117,17 +150,20 @@ export default [
     pass: moves,
     fail: {
       'inner-node-busy': [
-        { ...moves, into: { ...moves.into, B: ok } }, // B took it: not an inner node
+        { ...moves, into: { ...moves.into, B: ok }, at: { ...moves.at, B: GROUPS.B } }, // B took it: not an inner node
         { ...moves, into: { ...moves.into, B: refused('EOPNOTSUPP') } },
+        { ...moves, at: { ...moves.at, B: GROUPS.B } }, // refused, yet the kernel placed it in B
       ],
       'leaves-take-processes': [
-        { ...moves, into: { ...moves.into, D: refused('EBUSY') } },
+        { ...moves, into: { ...moves.into, D: refused('EBUSY') }, at: { ...moves.at, D: GROUPS.C } },
         { ...moves, into: { ...moves.into, E: refused('ENOENT') } },
+        { ...moves, at: { ...moves.at, E: GROUPS.D } }, // the write said ok, the process stayed in D
       ],
       'root-exception': [
-        { ...moves, into: { ...moves.into, A: refused('EBUSY') } },
-        { ...moves, rootSubtree: ['memory'] }, // io was not enabled in the root after all
+        { ...moves, into: { ...moves.into, A: refused('EBUSY') }, at: { ...moves.at, A: GROUPS.E } },
+        { ...moves, handedDown: ['memory'] }, // io was not handed down by the root after all
         { ...moves, rootProcs: 0 },
+        { ...moves, at: { ...moves.at, A: GROUPS.E } },
       ],
       'no-enable-with-processes': [
         { ...moves, enableInD: ok },
@@ -135,9 +171,14 @@ export default [
       ],
     },
     skip: {
-      'inner-node-busy': { skip: 'cgroup2 here offers no domain controller (only pids cpu): B could become a thread root and take processes' },
+      'inner-node-busy': {
+        skip: {
+          en: 'cgroup2 here offers no domain controller (only pids cpu): B could become a thread root and take processes',
+          zh: '这里的 cgroup2 不提供域控制器（只有 pids cpu）：B 可能成为线程根而接收进程',
+        },
+      },
       'leaves-take-processes': nothing,
-      'root-exception': { skip: 'the tree could not be built' },
+      'root-exception': { skip: { en: 'the tree could not be built', zh: '没能建起这棵树' } },
       'no-enable-with-processes': nothing,
     },
   }),
@@ -158,9 +199,9 @@ export default [
       ],
     },
     skip: {
-      'frozen-state': { skip: 'the freezer controller is not available in cgroup2 here: cgroup2 is not mounted' },
-      'frozen-no-cpu': { skip: 'the freezer controller is not available in cgroup2 here: cgroup2 is not mounted' },
-      'thawed-resumes': { skip: 'the cpuacct controller is not available in cgroup2 here: cgroup2 is not mounted' },
+      'frozen-state': { skip: { en: 'the freezer controller is not available in cgroup2 here: cgroup2 is not mounted', zh: '这里的 cgroup2 没有 freezer 控制器：没有挂载 cgroup2' } },
+      'frozen-no-cpu': { skip: { en: 'the freezer controller is not available in cgroup2 here: cgroup2 is not mounted', zh: '这里的 cgroup2 没有 freezer 控制器：没有挂载 cgroup2' } },
+      'thawed-resumes': { skip: { en: 'the cpuacct controller is not available in cgroup2 here: cgroup2 is not mounted', zh: '这里的 cgroup2 没有 cpuacct 控制器：没有挂载 cgroup2' } },
     },
   }),
 ];

@@ -4,7 +4,7 @@ import type { About } from '../../runner/kit/index.js';
 
 export const about: About = {
   id: '11-aufs',
-  title: { en: 'Union mounts: copy-up, whiteouts, opaque directories', zh: '联合挂载:写时复制、whiteout 与不透明目录' },
+  title: { en: 'Union mounts: copy-up, whiteouts, opaque directories', zh: '联合挂载：向上复制（copy-up）、whiteout 文件与不透明目录' },
   vmModules: ['overlay'],
   hasShell: true,
 };

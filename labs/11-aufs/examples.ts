@@ -2,7 +2,25 @@
 // ways it could really fail (a branch written through, a whiteout left as a plain `.wh.` file,
 // a union that leaked to the host, timings that do not grow…).
 import { examples, type MountLine } from '../../runner/kit/index.js';
-import { aufs, copyUp, image, lookup, opaque, union, whiteout, type Aufs, type CopyUp, type Image, type Lookup, type Opaque, type Union, type Whiteout } from './index.js';
+import {
+  aufs,
+  copyUp,
+  image,
+  lookup,
+  opaque,
+  underneath,
+  union,
+  whiteout,
+  type Aufs,
+  type CopyUp,
+  type Image,
+  type Lookup,
+  type Opaque,
+  type Underneath,
+  type Union,
+  type Whiteout,
+} from './index.js';
+import { COPIED } from './underneath.js';
 import type { LayerFigures } from './bench.js';
 
 const DIR = '/run/nslab/a1b2/scratch/u';
@@ -22,23 +40,35 @@ const uni: Union = {
   dir: DIR,
   ls: ['apple', 'carrots', 'tomato'],
   readdir: ['tomato', 'apple', 'carrots'],
-  tomato: 'I am a fruit\n',
+  tomato: 'tomato (fruits)\n',
   nsMounts: [mount('overlay')],
   hostMounts: [],
 };
 
-const au: Aufs = { ls: ['apple', 'carrots', 'tomato'], fruitsCarrots: 'mnt_carrots\n', whTomato: true, vegCarrots: 'I am a carrot\n' };
+const au: Aufs = { ls: ['apple', 'carrots', 'tomato'], fruitsCarrots: 'mnt_carrots\n', whTomato: true, vegCarrots: 'carrots (vegetables)\n' };
 
 const cu: CopyUp = {
   union: 'mnt_carrots\n',
   upper: 'mnt_carrots\n',
-  vegBefore: 'I am a carrot\n',
-  vegAfter: 'I am a carrot\n',
-  upperTomato: 'I am a fruit\nmnt_tomato\n',
-  fruitsTomato: 'I am a fruit\n',
+  vegBefore: 'carrots (vegetables)\n',
+  vegAfter: 'carrots (vegetables)\n',
+  upperTomato: 'tomato (fruits)\nmnt_tomato\n',
+  fruitsTomato: 'tomato (fruits)\n',
 };
 
-const wh: Whiteout = { readdir: ['carrots', 'tomato'], kind: 'whiteout 0/0', fruitsApple: 'I am an apple\n' };
+const wh: Whiteout = { readdir: ['carrots', 'tomato'], stat: 'ENOENT', kind: 'whiteout 0/0', fruitsApple: 'apple (fruits)\n' };
+
+/** On this kernel: the untouched lower file shows its new content, the copied-up one does not. */
+const un: Underneath = {
+  plainBefore: 'v1 (lower)\n',
+  plainAfter: 'v2 (changed in lower)\n',
+  copiedBefore: COPIED,
+  copiedAfter: COPIED,
+  upper: ['copied'],
+  addedListed: true,
+  addedStat: 'file',
+  addedRead: 'added to lower\n',
+};
 
 const op: Opaque = { before: ['cucumber', 'lettuce'], after: ['dressing'], xattr: 'y', lower: ['lettuce', 'cucumber'], upperKind: 'dir' };
 
@@ -49,10 +79,9 @@ const img: Image = {
     { whiteouts: ['tmp/cache.bin'], opaque: ['app/data'], files: 2 },
     { whiteouts: ['bin/hello'], opaque: [], files: 1 },
   ],
-  kinds: { 'layers/2/tmp/cache.bin': 'whiteout 0/0', 'layers/3/bin/hello': 'whiteout 0/0' },
-  leftover: [],
-  xattr: 'y',
   tree: TREE,
+  whitedOut: { 'tmp/cache.bin': 'ENOENT', 'bin/hello': 'ENOENT' },
+  inBase: ['tmp/cache.bin', 'bin/hello'],
   data: ['c.txt'],
   baseData: ['b.txt', 'a.txt'],
   config: 'version=2\n',
@@ -82,7 +111,7 @@ export default [
         { ...uni, ls: ['apple', 'tomato'], readdir: ['apple', 'tomato'] }, // the lower branch is not in the union
         { ...uni, readdir: ['apple', 'carrots', 'tomato', 'tomato'] }, // readdir shows a name twice
       ],
-      'leftmost-wins': { ...uni, tomato: 'I am a vegetable\n' }, // the branches stacked the wrong way round
+      'leftmost-wins': { ...uni, tomato: 'tomato (vegetables)\n' }, // the branches stacked the wrong way round
       'private-mount': [
         { ...uni, hostMounts: [mount('overlay')] }, // the mount propagated to the host
         { ...uni, nsMounts: [] }, // nothing mounted at all
@@ -102,7 +131,12 @@ export default [
       ],
     },
     skip: {
-      'aufs-union': { skip: 'this kernel (6.8.0-49-generic) has no aufs in /proc/filesystems: AUFS never entered mainline, the overlayfs steps show the same mechanics' },
+      'aufs-union': {
+        skip: {
+          en: 'this kernel (6.8.0-49-generic) has no aufs in /proc/filesystems: AUFS never entered mainline, the overlayfs steps show the same mechanics',
+          zh: '这个内核（6.8.0-49-generic）的 /proc/filesystems 里没有 aufs：AUFS 从未进入主线，overlayfs 的各步展示的是同样的机制',
+        },
+      },
     },
   }),
   examples(copyUp, {
@@ -110,14 +144,14 @@ export default [
     fail: {
       'copied-up': [
         { ...cu, upper: undefined }, // no copy in upper
-        { ...cu, upper: 'I am a carrot\n' }, // copied, but the write went elsewhere
-        { ...cu, union: 'I am a carrot\n' }, // the union still shows the lower file
+        { ...cu, upper: 'carrots (vegetables)\n' }, // copied, but the write went elsewhere
+        { ...cu, union: 'carrots (vegetables)\n' }, // the union still shows the lower file
       ],
       'lower-untouched': { ...cu, vegAfter: 'mnt_carrots\n' },
       'copies-visible-version': [
-        { ...cu, upperTomato: 'I am a vegetable\nmnt_tomato\n' }, // the hidden version was copied
+        { ...cu, upperTomato: 'tomato (vegetables)\nmnt_tomato\n' }, // the hidden version was copied
         { ...cu, upperTomato: 'mnt_tomato\n' }, // an empty file was made instead of a copy
-        { ...cu, fruitsTomato: 'I am a fruit\nmnt_tomato\n' }, // the append reached the lower file
+        { ...cu, fruitsTomato: 'tomato (fruits)\nmnt_tomato\n' }, // the append reached the lower file
       ],
     },
   }),
@@ -125,7 +159,10 @@ export default [
     pass: wh,
     fail: {
       'whiteout-device': [{ ...wh, kind: 'missing' }, { ...wh, kind: 'file' }, { ...wh, kind: 'char 1/3' }],
-      'apple-gone': { ...wh, readdir: ['apple', 'carrots', 'tomato'] },
+      'apple-gone': [
+        { ...wh, readdir: ['apple', 'carrots', 'tomato'], stat: 'file' },
+        { ...wh, stat: 'file' }, // readdir hides it, but a lookup still finds it
+      ],
       'lower-keeps-apple': { ...wh, fruitsApple: undefined }, // the lower file was really deleted
     },
   }),
@@ -143,22 +180,38 @@ export default [
       ],
     },
   }),
+  examples(underneath, {
+    // What the lower change did to plain and added is undefined, so no check looks at it.
+    pass: un,
+    fail: {
+      'copied-up-unaffected': [
+        { ...un, copiedAfter: 'v2 (changed in lower)\n' }, // the lower change reached a copied-up file
+        { ...un, copiedBefore: 'v1 (lower)\n', copiedAfter: 'v1 (lower)\n' }, // the write through the union never landed
+        { ...un, copiedAfter: undefined },
+      ],
+      'reads-never-copy-up': [
+        { ...un, upper: ['copied', 'plain'] }, // reading plain copied it up
+        { ...un, upper: [] }, // the write through the union did not copy up either
+      ],
+    },
+  }),
   examples(image, {
     pass: img,
     fail: {
       'whiteouts-translated': [
-        { ...img, kinds: { 'layers/2/tmp/cache.bin': 'missing', 'layers/3/bin/hello': 'whiteout 0/0' } }, // mknod never ran
-        { ...img, leftover: ['2/tmp/.wh.cache.bin'] }, // the `.wh.` file stayed beside the device
-        { ...img, kinds: {} }, // tar listed no whiteouts at all
+        { ...img, tree: [...TREE, 'tmp/.wh.cache.bin'].sort() }, // the `.wh.` file was left: the kernel shows it as a plain file
+        { ...img, tree: [...TREE, 'app/data/.wh..wh..opq'].sort() },
+        { ...img, applied: img.applied.map((a) => ({ ...a, whiteouts: [] })) }, // tar listed no whiteouts at all
       ],
       'whiteouts-hide': [
-        { ...img, tree: [...TREE, 'tmp/cache.bin'].sort() },
-        { ...img, tree: [...TREE, 'bin/hello'].sort() },
+        { ...img, tree: [...TREE, 'tmp/cache.bin'].sort(), whitedOut: { ...img.whitedOut, 'tmp/cache.bin': 'file' } }, // mknod never ran
+        { ...img, whitedOut: { ...img.whitedOut, 'bin/hello': 'char 1/3' } }, // a device, but not 0/0: not a whiteout
         { ...img, tree: TREE.filter((p) => p !== 'tmp') }, // the whole directory went, not the file
+        { ...img, inBase: ['bin/hello'] }, // the base layer lost tmp/cache.bin: nothing left to hide
       ],
       'opaque-hides': [
-        { ...img, xattr: undefined, data: ['a.txt', 'b.txt', 'c.txt'] }, // `.wh..wh..opq` not translated
-        { ...img, data: ['a.txt', 'c.txt'] },
+        { ...img, data: ['a.txt', 'b.txt', 'c.txt'] }, // `.wh..wh..opq` not translated: the base shows through
+        { ...img, data: ['.wh..wh..opq', 'c.txt'] }, // the marker file was left in place
         { ...img, baseData: [] }, // the base layer lost its files
       ],
       'upper-layer-wins': [

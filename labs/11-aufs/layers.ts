@@ -97,7 +97,10 @@ export async function applyLayer(ctx: StepContext, img: string, tarFile: string,
   for (const d of opaque) {
     unlinkSync(join(dir, d, OPAQUE_MARKER));
     setxattr(join(dir, d), OPAQUE_XATTR, 'y');
-    ctx.log(`rm ${d}/${OPAQUE_MARKER}; setxattr("${d}", "${OPAQUE_XATTR}", "y")   # ${basename(branch)}: ${d}/${OPAQUE_MARKER}`);
+    ctx.log({
+      en: `layer ${basename(branch)}: ${d}/${OPAQUE_MARKER} becomes an xattr: rm ${d}/${OPAQUE_MARKER}; setxattr("${d}", "${OPAQUE_XATTR}", "y")`,
+      zh: `第 ${basename(branch)} 层：把 ${d}/${OPAQUE_MARKER} 换成 xattr：rm ${d}/${OPAQUE_MARKER}；setxattr("${d}", "${OPAQUE_XATTR}", "y")`,
+    });
   }
   return { whiteouts, opaque, files };
 }

@@ -4,7 +4,7 @@
 // Also the small helpers the steps share (planting trees, reading branches, comparing lists).
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { Container, PerRun, attempt, program, mountsOf, type MountLine, type StepContext } from '../../runner/kit/index.js';
+import { Container, PerRun, attempt, program, mountsOf, type Lang, type MountLine, type StepContext, type Text } from '../../runner/kit/index.js';
 import type { RunResult } from '../../addon/index.js';
 
 export class Holder {
@@ -15,7 +15,7 @@ export class Holder {
     const c = await Container.start(ctx, {
       namespaces: ['mnt'],
       actions: [{ do: 'makePrivate' }],
-      label: 'mount-namespace holder (11-aufs)',
+      label: { en: 'mount-namespace holder (11-aufs)', zh: '持有 mount namespace 的进程（11-aufs）' },
     });
     return new Holder(c);
   }
@@ -123,9 +123,24 @@ export function kindOf(path: string): string {
   }
 }
 
+/** A text made from one function of the language. */
+export const both = (f: (l: Lang) => string): Text => ({ en: f('en'), zh: f('zh') });
+
+/** lstat through a path (e.g. into the union): 'ENOENT' and the like, else what is there ('file', 'dir', …). */
+export function statThrough(path: string): string {
+  try {
+    lstatSync(path);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code ?? 'error';
+  }
+  return kindOf(path);
+}
+
 export const lines = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean);
 export const readOr = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8') : undefined);
 export const show = (s: string | undefined) => (s === undefined ? '(missing)' : JSON.stringify(s));
+/** A file's content as a value, or "missing" in the reader's language. */
+export const showIn = (s: string | undefined, l: Lang) => (s === undefined ? (l === 'en' ? '(missing)' : '（不存在）') : JSON.stringify(s));
 export const sorted = (xs: readonly string[]) => [...xs].sort();
 export const sameList = (a: readonly string[], b: readonly string[]) => sorted(a).join(',') === sorted(b).join(',');
 

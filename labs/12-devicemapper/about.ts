@@ -4,7 +4,7 @@ import type { About } from '../../runner/kit/index.js';
 
 export const about: About = {
   id: '12-devicemapper',
-  title: { en: 'Device-mapper thin pool and snapshots', zh: 'Device-mapper 精简池与快照' },
+  title: { en: 'Device-mapper thin pool and snapshots', zh: 'Device-mapper 的 thin pool（精简池）与快照' },
   vmModules: ['loop', 'dm_thin_pool', 'dm_snapshot', 'ext4'],
-  hasShell: false,
+  hasShell: true,
 };

@@ -29,6 +29,22 @@ export function thinMappedSectors(line: string): number {
   return Number(m[1]);
 }
 
+/** The bytes dd says it copied ("4096 bytes (4.1 kB, 4.0 KiB) copied", "0 bytes copied"); -1 when it said nothing. */
+export function ddBytes(stderr: string): number {
+  const m = /^(\d+) bytes?\b.*copied/m.exec(stderr);
+  return m ? Number(m[1]) : -1;
+}
+
+/** Field 3 of /proc/PID/stat: R, S, D (uninterruptible: waiting for I/O), Z…; undefined once gone. */
+export function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
+}
+
 /** Apparent size and bytes really allocated (st_blocks × 512) of a file. */
 export function allocation(path: string): { size: number; allocated: number } {
   const st = statSync(path);
@@ -90,29 +106,46 @@ function modprobeFinds(module: string): boolean {
   return modprobe !== undefined && spawnSync(modprobe, ['-n', module], { stdio: 'ignore' }).status === 0;
 }
 
-const REMEDY_VM = 'run with --vm (sudo npx nslab run 12-devicemapper --vm): a disposable VM whose stock kernel has it';
+const REMEDY_VM = {
+  en: 'run with --vm (sudo npx nslab run 12-devicemapper --vm): a disposable VM whose stock kernel has it',
+  zh: '加上 --vm 运行（sudo npx nslab run 12-devicemapper --vm）：在一次性虚拟机里运行，它的标准内核带有 device-mapper',
+};
 
 /** device-mapper with the thin-pool target (loaded, or loadable on first use). */
 export const thinPool: Requirement = {
   id: 'device-mapper',
-  description: 'the kernel has device-mapper with the thin-pool target',
+  description: { en: 'the kernel has device-mapper with the thin-pool target', zh: '内核带有 device-mapper 及其 thin-pool 目标' },
   probe: () => {
     const devices = existsSync('/proc/devices') ? readFileSync('/proc/devices', 'utf8') : '';
     const dmLoaded = /^\s*\d+ device-mapper$/m.test(devices);
-    if (!dmLoaded && !modprobeFinds('dm_mod')) return { ok: false, reason: 'no device-mapper in this kernel', remedy: REMEDY_VM };
-    if (!dmLoaded) return { ok: false, reason: 'device-mapper is a module that is not loaded', remedy: `sudo modprobe dm_thin_pool, or ${REMEDY_VM}` };
+    if (!dmLoaded && !modprobeFinds('dm_mod'))
+      return { ok: false, reason: { en: 'no device-mapper in this kernel', zh: '这个内核没有 device-mapper' }, remedy: REMEDY_VM };
+    if (!dmLoaded)
+      return {
+        ok: false,
+        reason: { en: 'device-mapper is a module that is not loaded', zh: 'device-mapper 是一个尚未加载的模块' },
+        remedy: { en: `sudo modprobe dm_thin_pool, or ${REMEDY_VM.en}`, zh: `执行 sudo modprobe dm_thin_pool，或者${REMEDY_VM.zh}` },
+      };
     // The kernel loads dm-thin-pool by itself when a table names the thin-pool target.
     if (existsSync('/sys/module/dm_thin_pool') || modprobeFinds('dm_thin_pool')) return { ok: true };
-    return { ok: false, reason: 'device-mapper has no thin-pool target (dm_thin_pool)', remedy: REMEDY_VM };
+    return {
+      ok: false,
+      reason: { en: 'device-mapper has no thin-pool target (dm_thin_pool)', zh: 'device-mapper 没有 thin-pool 目标（dm_thin_pool）' },
+      remedy: REMEDY_VM,
+    };
   },
 };
 
 /** The loop driver: /dev/loop-control (util-linux's losetup -f asks it for a free device). */
 export const loopDriver: Requirement = {
   id: 'loop',
-  description: 'the kernel has loop devices',
+  description: { en: 'the kernel has loop devices', zh: '内核支持 loop 设备' },
   probe: () =>
     existsSync('/dev/loop-control') || existsSync('/sys/module/loop')
       ? { ok: true }
-      : { ok: false, reason: 'this kernel has no loop devices', remedy: `sudo modprobe loop, or ${REMEDY_VM}` },
+      : {
+          ok: false,
+          reason: { en: 'this kernel has no loop devices', zh: '这个内核没有 loop 设备' },
+          remedy: { en: `sudo modprobe loop, or ${REMEDY_VM.en}`, zh: `执行 sudo modprobe loop，或者${REMEDY_VM.zh}` },
+        },
 };

@@ -1,6 +1,7 @@
 // Made-up observations for 12-devicemapper's checks: one that passes per step (figures as the
 // VM's kernel gives them), and for each check the ways it could really fail (a file that is
-// not sparse, a loop on the wrong file, a snapshot taken without suspending, blocks that leak…).
+// not sparse, a loop on the wrong file, a read that was never held by the suspend, a read served
+// from the page cache, blocks that leak…).
 import { examples } from '../../runner/kit/index.js';
 import type { PoolStatus } from './dm.js';
 import {
@@ -22,6 +23,7 @@ import {
   type Snapshot,
   type SnapshotOfSnapshot,
   type SparseFiles,
+  type HeldRead,
   type Teardown,
   type ThinPool,
   type ThinProvisioning,
@@ -55,22 +57,26 @@ const loops: LoopDevices = {
   metaFile: files.meta,
   data: '/dev/loop0',
   meta: '/dev/loop1',
-  dataBacking: files.data,
-  metaBacking: files.meta,
+  dataMarker: 'nslab-c3d4-data marker',
+  metaMarker: 'nslab-c3d4-meta marker',
+  dataTail: 'nslab-c3d4-data marker',
+  metaTail: 'nslab-c3d4-meta marker',
   dataBytes: 10 * GiB + 1024,
   made: { 'loop:data': 3, 'loop:meta': 4 },
 };
 
 const thinPool: ThinPool = {
-  table: '0 20971522 thin-pool 7:1 7:0 128 65536 1 skip_block_zeroing',
   status: pool(0),
   dataMajMin: '7:0',
   metaMajMin: '7:1',
-  node: true,
+  metaBefore: { size: 100 * 1024 * 1024 + 1024, allocated: 4096 },
+  metaAfter: { size: 100 * 1024 * 1024 + 1024, allocated: 28_672 },
+  dataBefore: { size: 10 * GiB + 1024, allocated: 4096 },
+  dataAfter: { size: 10 * GiB + 1024, allocated: 4096 },
   made: { 'nslab-c3d4-pool': 5 },
 };
 
-const volume: ThinVolume = { bytes: GiB, mapped: 0, poolAfter: pool(0, 11), made: { 'nslab-c3d4-thin0': 6 } };
+const volume: ThinVolume = { lastBlockBytes: 4096, pastEndBytes: 0, mapped: 0, poolAfter: pool(0, 11), made: { 'nslab-c3d4-thin0': 6 } };
 
 const mkfs: MkfsMount = {
   device: '/dev/mapper/nslab-c3d4-thin0',
@@ -80,15 +86,27 @@ const mkfs: MkfsMount = {
   made: { 'mount:nslab-c3d4-thin0': 7 },
 };
 
+/** Under emulation: the control read took 180 ms, so the read was watched for 1 s. */
+const held: HeldRead = {
+  controlMs: 180,
+  controlBytes: 4096,
+  heldMs: 1012,
+  doneWhileSuspended: false,
+  stateWhileSuspended: 'D',
+  bytesAfterResume: 4096,
+  msAfterResume: 35,
+};
+
 const snap: Snapshot = {
-  stateSuspended: 'SUSPENDED',
-  stateAfter: 'ACTIVE',
+  held,
   idText: BASE,
   files: ['id.txt', 'lost+found'],
   made: { 'nslab-c3d4-snap1': 9, 'mount:nslab-c3d4-snap1': 10 },
 };
 
 const iso: Isolation = {
+  poolBefore: pool(555, 26),
+  poolAfter: pool(571, 31),
   snapId: `${BASE}${SNAP}`,
   snapFile: SNAP,
   baseId: BASE,
@@ -110,8 +128,7 @@ const usage: ThinProvisioning = {
 };
 
 const over: OverProvisioning = {
-  bigBytes: 100 * GiB,
-  sumBytes: 103 * GiB,
+  endBytes: 4096,
   poolBytes: 163840 * 65536,
   before: pool(571, 31),
   after: pool(587, 32),
@@ -140,9 +157,9 @@ export default [
     pass: loops,
     fail: {
       'backing-files': [
-        { ...loops, dataBacking: undefined }, // no backing file in sysfs: not attached
-        { ...loops, metaBacking: '/var/lib/other/meta.img' }, // losetup -f raced with someone else's device
-        { ...loops, dataBacking: files.meta, metaBacking: files.data }, // the two swapped
+        { ...loops, dataTail: '' }, // the write never reached the data file
+        { ...loops, metaTail: '' }, // losetup -f raced: /dev/loop1 is someone else's file
+        { ...loops, dataTail: loops.metaMarker, metaTail: loops.dataMarker }, // the two swapped
       ],
       'loop-size': [
         { ...loops, dataBytes: 10 * GiB }, // rounded down
@@ -153,10 +170,9 @@ export default [
   examples(thinPoolStep, {
     pass: thinPool,
     fail: {
-      'pool-table': [
-        { ...thinPool, table: '0 20971522 thin-pool 7:0 7:1 128 65536 1 skip_block_zeroing' }, // data and metadata swapped
-        { ...thinPool, table: '0 20971522 thin-pool 7:1 7:0 128 65536 0' }, // the feature was dropped
-        { ...thinPool, node: false }, // no /dev/mapper node (udev never made it)
+      'metadata-formatted': [
+        { ...thinPool, metaAfter: thinPool.metaBefore }, // nothing written to the metadata file
+        { ...thinPool, dataAfter: { size: 10 * GiB + 1024, allocated: 28_672 } }, // data and metadata swapped: the data file was formatted
       ],
       'pool-empty': [
         { ...thinPool, status: pool(16) }, // a pool reused from an earlier run
@@ -167,7 +183,11 @@ export default [
   examples(thinVolume, {
     pass: volume,
     fail: {
-      'volume-size': [{ ...volume, bytes: 512 * 1024 * 1024 }],
+      'volume-size': [
+        { ...volume, lastBlockBytes: 0 }, // a volume smaller than 1 GiB
+        { ...volume, pastEndBytes: 4096 }, // a volume larger than 1 GiB
+        { ...volume, lastBlockBytes: -1 }, // dd said nothing
+      ],
       'nothing-mapped': [
         { ...volume, mapped: 2048 }, // the volume id already had data
         { ...volume, poolAfter: pool(16, 11) },
@@ -195,10 +215,12 @@ export default [
   examples(snapshot, {
     pass: snap,
     fail: {
-      'origin-suspended': [
-        { ...snap, stateSuspended: 'ACTIVE' }, // create_snap on a live origin
-        { ...snap, stateAfter: 'SUSPENDED' }, // left frozen
-        { ...snap, stateSuspended: '?', stateAfter: '?' }, // dmsetup info said nothing
+      'origin-held': [
+        { ...snap, held: { ...held, doneWhileSuspended: true, stateWhileSuspended: 'exited' } }, // the origin was never suspended
+        { ...snap, held: { ...held, stateWhileSuspended: 'R' } }, // dd had not reached its read yet
+        { ...snap, held: { ...held, heldMs: 300 } }, // watched too briefly to tell
+        { ...snap, held: { ...held, bytesAfterResume: -1 } }, // left frozen: never completed
+        { ...snap, held: { ...held, controlBytes: 0 } }, // the control read failed
       ],
       'snapshot-has-base': [
         { ...snap, idText: '(missing)', files: ['lost+found'] }, // id.txt was still in the page cache
@@ -209,6 +231,10 @@ export default [
   examples(isolation, {
     pass: iso,
     fail: {
+      'copy-on-write-allocates': [
+        { ...iso, poolAfter: iso.poolBefore }, // the writes overwrote shared blocks in place
+        { ...iso, poolAfter: pool(540, 31) }, // blocks were freed instead
+      ],
       'snapshot-changed': [
         { ...iso, snapId: BASE }, // the append did not reach the snapshot
         { ...iso, snapFile: '(missing)' },
@@ -251,8 +277,8 @@ export default [
     pass: over,
     fail: {
       'promised-more-than-pool': [
-        { ...over, bigBytes: 5 * GiB, sumBytes: 8 * GiB }, // the volume was made smaller than asked
-        { ...over, poolBytes: 200 * GiB }, // the pool is not the article's 10 GiB
+        { ...over, endBytes: 0 }, // the volume ends before 100 GiB
+        { ...over, poolBytes: 200 * GiB }, // the pool is larger than the volume: nothing over-provisioned
       ],
       'write-beyond-pool-size': [
         { ...over, mapped: 0 }, // the write never reached the volume

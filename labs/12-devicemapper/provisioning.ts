@@ -1,7 +1,7 @@
 // 12-devicemapper, what thin provisioning costs and promises: the pool's and the data file's
 // real usage, a volume larger than the pool, and the teardown in reverse order.
 import { join } from 'node:path';
-import { dmEnv, mountsOf, must, step, type Step } from '../../runner/kit/index.js';
+import { dmEnv, mountsOf, must, step, t, type Step } from '../../runner/kit/index.js';
 import { allocation, blockBytes, loopsBacking, nslabDmDevices, thinMappedSectors, type PoolStatus } from './dm.js';
 import {
   ALLOCATED_MAX_FRACTION,
@@ -13,6 +13,7 @@ import {
   KiB,
   SHOWN,
   createDm,
+  directRead,
   mapper,
   names,
   poolStatus,
@@ -28,10 +29,11 @@ export interface ThinProvisioning {
   readonly volumes: Readonly<Record<string, number>>;
 }
 
-/** The 100 GiB volume on the 10 GiB pool, and the pool before and after 1 MiB written at 50 GiB. */
+/** The 100 GiB volume on the 10 GiB pool: a read at its end, and the pool before and after 1 MiB written at 50 GiB. */
 export interface OverProvisioning {
-  readonly bigBytes: number;
-  readonly sumBytes: number;
+  /** Bytes the kernel returned for a direct 4 KiB read at END_OFFSET (100 GiB − 4 KiB). */
+  readonly endBytes: number;
+  /** The pool's data space: its total data blocks × 64 KiB (dmsetup status). */
   readonly poolBytes: number;
   readonly before: PoolStatus;
   readonly after: PoolStatus;
@@ -46,12 +48,15 @@ export interface Teardown {
   readonly mounts: readonly string[];
 }
 
+/** The over-provisioned volume's last 4 KiB block: 100 GiB − 4 KiB. */
+const END_OFFSET = BIG_SECTORS * 512 - 4 * KiB;
+
 export const thinProvisioning = step<ThinProvisioning>({
   id: 'thin-provisioning',
   title: { en: 'What the pool and its data file really use', zh: '池和数据文件实际用了多少' },
   explain: {
     en: 'Three 1 GiB volumes with file systems exist now, yet the pool has handed out only the blocks that were written, and the 10 GiB data file occupies about that much on the host disk: allocation happens on write, at both levels. sync first, so that nothing written is still waiting in the page cache.',
-    zh: '现在有三个带文件系统的 1 GiB 卷,可池只分出了被写过的块,10 GiB 的数据文件在宿主机磁盘上也只占这么多:两层都是写时才分配。先 sync,确保写入的内容不再停留在页缓存里。',
+    zh: '现在有三个带文件系统的 1 GiB 卷，可池只分出了被写过的块，10 GiB 的数据文件在宿主机磁盘上也只占这么多：两层都是写时才分配。先 sync，确保写入的内容不再停留在页缓存里。',
   },
   article: 'ls -lsh /var/lib/docker/devicemapper/devicemapper   # 506M … 100G data',
   modern: `sync; stat -c '%s bytes, %b blocks of %B' data.img; dmsetup status ${SHOWN.pool}`,
@@ -82,21 +87,30 @@ export const thinProvisioning = step<ThinProvisioning>({
   checks: [
     {
       id: 'pool-mostly-free',
-      description: `The pool has used some data blocks and under ${ALLOCATED_MAX_FRACTION * 100} % of them.`,
+      description: {
+        en: `The pool has used some data blocks and under ${ALLOCATED_MAX_FRACTION * 100} % of them.`,
+        zh: `池用了一些数据块，但不到总数的 ${ALLOCATED_MAX_FRACTION * 100} %。`,
+      },
       evaluate: (o) => ({
-        observed: `${o.status.dataUsed}/${o.status.dataTotal} blocks (${((o.status.dataUsed * BLOCK_BYTES) / 1048576).toFixed(1)} MiB)`,
-        expected: `> 0 and < ${Math.floor(o.status.dataTotal * ALLOCATED_MAX_FRACTION)}`,
+        observed: t(
+          `${o.status.dataUsed}/${o.status.dataTotal} blocks used (${((o.status.dataUsed * BLOCK_BYTES) / 1048576).toFixed(1)} MiB)`,
+          `已用 ${o.status.dataUsed}/${o.status.dataTotal} 个块（${((o.status.dataUsed * BLOCK_BYTES) / 1048576).toFixed(1)} MiB）`,
+        ),
+        expected: `> 0, < ${Math.floor(o.status.dataTotal * ALLOCATED_MAX_FRACTION)}`,
         pass: o.status.dataUsed > 0 && o.status.dataUsed < o.status.dataTotal * ALLOCATED_MAX_FRACTION,
       }),
     },
     {
       id: 'file-holds-what-was-written',
-      description: 'The data file is 10 GiB long but occupies no more than the pool\'s used blocks × 64 KiB (+ 64 KiB for the 1 KiB dd wrote at its end).',
+      description: {
+        en: "The data file is 10 GiB long but occupies no more than the pool's used blocks × 64 KiB (+ 64 KiB for the 1 KiB dd wrote at its end).",
+        zh: '数据文件长 10 GiB，占用的空间却不超过池的已用块数 × 64 KiB（再加 64 KiB，给 dd 在末尾写的 1 KiB）。',
+      },
       evaluate: (o) => {
         const limit = o.status.dataUsed * BLOCK_BYTES + 64 * KiB;
         return {
-          observed: `${o.data.allocated} bytes allocated of ${o.data.size}`,
-          expected: `> 0 and ≤ ${limit} bytes, and length ${DATA_BYTES}`,
+          observed: t(`${o.data.allocated} bytes allocated, length ${o.data.size}`, `已分配 ${o.data.allocated} 字节，长度 ${o.data.size}`),
+          expected: t(`> 0 and ≤ ${limit} bytes, length ${DATA_BYTES}`, `> 0 且 ≤ ${limit} 字节，长度 ${DATA_BYTES}`),
           pass: o.data.allocated > 0 && o.data.allocated <= limit && o.data.size === DATA_BYTES,
         };
       },
@@ -106,26 +120,32 @@ export const thinProvisioning = step<ThinProvisioning>({
 
 export const overProvisioning = step<OverProvisioning>({
   id: 'over-provisioning',
-  title: { en: 'Over-provisioning: a 100 GiB volume on a 10 GiB pool', zh: '超额配置:10 GiB 的池上建 100 GiB 的卷' },
+  title: { en: 'Over-provisioning: a 100 GiB volume on a 10 GiB pool', zh: '超额配置：10 GiB 的池上建 100 GiB 的卷' },
   explain: {
-    en: 'Volume sizes are promises: the pool checks none of them against its free space. A 100 GiB volume on a 10 GiB pool works until the pool really fills (then writes wait or fail, which is why the low-water mark exists). Writing 1 MiB at its 50 GiB mark costs the pool 16 blocks, no more.',
-    zh: '卷的大小只是承诺:池不会拿它和剩余空间比对。10 GiB 的池上可以建 100 GiB 的卷,直到池真的写满(那时写入会等待或失败,这正是低水位存在的原因)。在它 50 GiB 处写 1 MiB,池只多用 16 个块。',
+    en: "Volume sizes are promises (the article's 超配 or 超卖, like virtual memory): the pool checks none of them against its free space. A 100 GiB volume on a 10 GiB pool works until the pool really fills (then writes wait or fail, which is why the low-water mark exists). The kernel serves all of its 100 GiB: its last 4 KiB read back as zeros, and writing 1 MiB at its 50 GiB mark costs the pool 16 blocks, no more.",
+    zh: '卷的大小只是承诺（原文所说的“超配”或“超卖”，和虚拟内存一样）：池不会拿它和剩余空间比对。10 GiB 的池上可以建 100 GiB 的卷，直到池真的写满（那时写入会等待或失败，这正是低水位存在的原因）。内核提供它完整的 100 GiB：最后 4 KiB 能读出来（全是零），在它 50 GiB 处写 1 MiB，池只多用 16 个块。',
   },
-  article: '(the article: "所谓的超配,或是超卖" — over-provisioning, like virtual memory)',
   modern: `dmsetup message ${SHOWN.pool} 0 "create_thin 3"; dmsetup create ${SHOWN.big} --table "0 ${BIG_SECTORS} thin ${mapper(SHOWN.pool)} 3"; dd if=/dev/zero of=${mapper(SHOWN.big)} bs=1M count=1 seek=${BIG_WRITE_AT_MIB} oflag=direct`,
   async run(ctx) {
     const n = names(ctx);
     await must(ctx, ['dmsetup', 'message', n.pool, '0', 'create_thin 3'], { command: `dmsetup message ${n.pool} 0 "create_thin 3"`, env: dmEnv() });
     const id = await createDm(ctx, n.big, `0 ${BIG_SECTORS} thin ${mapper(n.pool)} 3`);
     await must(ctx, ['blockdev', '--getsize64', mapper(n.big)]);
+    const endBytes = await directRead(ctx, mapper(n.big), END_OFFSET);
     const before = await poolStatus(ctx);
     await must(ctx, ['dd', 'if=/dev/zero', `of=${mapper(n.big)}`, 'bs=1M', 'count=1', `seek=${BIG_WRITE_AT_MIB}`, 'oflag=direct']);
     const mapped = thinMappedSectors((await must(ctx, ['dmsetup', 'status', n.big], { env: dmEnv() })).stdout);
     const after = await poolStatus(ctx);
     const sizes = [n.thin, n.snap1, n.snap2, n.big].map((v) => blockBytes(mapper(v)));
+    const sum = sizes.reduce((a, b) => a + b, 0);
+    ctx.log(
+      t(
+        `Volume sizes in sysfs (what nslab's tables asked for): ${sizes.map((b) => `${b / GiB} GiB`).join(' + ')} = ${sum / GiB} GiB on a pool of ${(after.dataTotal * BLOCK_BYTES) / GiB} GiB.`,
+        `sysfs 中的卷大小（nslab 的映射表要求的）：${sizes.map((b) => `${b / GiB} GiB`).join(' + ')} = ${sum / GiB} GiB，而池只有 ${(after.dataTotal * BLOCK_BYTES) / GiB} GiB。`,
+      ),
+    );
     const o: OverProvisioning = {
-      bigBytes: blockBytes(mapper(n.big)),
-      sumBytes: sizes.reduce((a, b) => a + b, 0),
+      endBytes,
       poolBytes: after.dataTotal * BLOCK_BYTES,
       before,
       after,
@@ -138,19 +158,25 @@ export const overProvisioning = step<OverProvisioning>({
   checks: [
     {
       id: 'promised-more-than-pool',
-      description: 'The volumes add up to more than the pool: 100 GiB + 3 × 1 GiB on a 10 GiB pool.',
+      description: {
+        en: 'The kernel serves a volume larger than the whole pool: a direct 4 KiB read at its end (100 GiB − 4 KiB) returns 4096 bytes, though the pool has only 10 GiB.',
+        zh: '内核提供了一个比整个池还大的卷：在它末尾（100 GiB − 4 KiB）直接读 4 KiB 得到 4096 字节，而池只有 10 GiB。',
+      },
       evaluate: (o) => ({
-        observed: `volumes ${(o.sumBytes / GiB).toFixed(0)} GiB (largest ${(o.bigBytes / GiB).toFixed(0)} GiB), pool ${(o.poolBytes / GiB).toFixed(0)} GiB`,
-        expected: 'volumes > pool',
-        pass: o.bigBytes === BIG_SECTORS * 512 && o.sumBytes > o.poolBytes && o.bigBytes > o.poolBytes,
+        observed: t(`${o.endBytes} bytes at ${END_OFFSET} on a pool of ${o.poolBytes} bytes`, `在 ${END_OFFSET} 处读到 ${o.endBytes} 字节，池只有 ${o.poolBytes} 字节`),
+        expected: t(`4096 bytes, pool < ${END_OFFSET} bytes`, `4096 字节，池 < ${END_OFFSET} 字节`),
+        pass: o.endBytes === 4096 && o.poolBytes > 0 && o.poolBytes < END_OFFSET,
       }),
     },
     {
       id: 'write-beyond-pool-size',
-      description: 'The 1 MiB written at 50 GiB maps exactly 2048 sectors of the volume, and the pool grew by at least the 16 blocks they need.',
+      description: {
+        en: 'The 1 MiB written at 50 GiB (past the pool\'s size) maps exactly 2048 sectors of the volume, and the pool grew by at least the 16 blocks they need.',
+        zh: '在 50 GiB 处（已超出池的大小）写入的 1 MiB 恰好映射了卷的 2048 个扇区，池至少多用了它们所需的 16 个块。',
+      },
       evaluate: (o) => ({
-        observed: `${o.mapped} sectors mapped; pool ${o.before.dataUsed} → ${o.after.dataUsed} blocks`,
-        expected: '2048 sectors; + ≥ 16 blocks',
+        observed: t(`${o.mapped} sectors mapped; pool ${o.before.dataUsed} → ${o.after.dataUsed} blocks`, `映射 ${o.mapped} 个扇区；池 ${o.before.dataUsed} → ${o.after.dataUsed} 个块`),
+        expected: t('2048 sectors; + ≥ 16 blocks', '2048 个扇区；增加 ≥ 16 个块'),
         pass: o.mapped === 2048 && o.after.dataUsed - o.before.dataUsed >= 16,
       }),
     },
@@ -162,7 +188,7 @@ export const teardown = step<Teardown>({
   title: { en: 'Take it all down again', zh: '全部拆除' },
   explain: {
     en: 'In reverse order of creation: unmount the file systems, remove the thin devices and then the pool, detach the loop devices, delete the files. A device that is still open cannot be removed, which is why the order matters.',
-    zh: '按创建的相反顺序:卸载文件系统,删除精简设备再删除池,解除 loop 设备,删除文件。仍被打开的设备不能删除,所以顺序很重要。',
+    zh: '按创建的相反顺序：卸载文件系统，删除精简设备再删除池，解除 loop 设备，删除文件。仍被打开的设备不能删除，所以顺序很重要。',
   },
   modern: `umount snap2 snap1 base; dmsetup remove ${SHOWN.big} ${SHOWN.snap2} ${SHOWN.snap1} ${SHOWN.thin} ${SHOWN.pool}; losetup -d …; rm data.img meta.data.img`,
   async run(ctx) {
@@ -196,7 +222,10 @@ export const teardown = step<Teardown>({
   checks: [
     {
       id: 'nothing-left',
-      description: 'No device-mapper device of this run (nslab-<token>-…), no loop device on our files and no mount under the scratch directory remain.',
+      description: {
+        en: 'No device-mapper device of this run (nslab-<token>-…), no loop device on our files and no mount under the scratch directory remain.',
+        zh: '本次运行的 device-mapper 设备（nslab-<token>-…）、挂在我们文件上的 loop 设备、临时目录下的挂载，一个都不剩。',
+      },
       evaluate: (o) => ({
         observed: `dm: [${o.dm.join(', ')}], loops: [${o.loops.join(', ')}], mounts: [${o.mounts.join(', ')}]`,
         expected: 'dm: [], loops: [], mounts: []',

@@ -10,6 +10,7 @@ import { probeRun, runDirs, staleClaims, type Run } from './owner.js';
 import { sweepStrays } from './sweep.js';
 import { releaseNetnsDirs } from './shared.js';
 import { undoEntry, type RunRef } from './undo.js';
+import type { Lang, Text } from './model.js';
 
 export interface UnwindResult {
   readonly removed: string[];
@@ -19,7 +20,8 @@ export interface UnwindResult {
 
 interface Live {
   readonly id: number;
-  readonly label: string;
+  /** What the learner reads; the journal keeps the English half. */
+  readonly label: Text;
   entry: Entry;
   owned: boolean;
   failed?: string;
@@ -50,7 +52,10 @@ export class CleanupStack {
   private failed: Live[] = [];
   readonly file: string;
 
-  constructor(readonly run: Run) {
+  constructor(
+    readonly run: Run,
+    private readonly lang: Lang = 'en',
+  ) {
     this.file = join(run.dir, JOURNAL);
   }
 
@@ -76,11 +81,11 @@ export class CleanupStack {
   }
 
   /** Record an object about to be created ("intend"); returns the id to release it by. */
-  push(entry: Entry, label: string): number {
-    this.assertOpen(label);
+  push(entry: Entry, label: Text): number {
+    this.assertOpen(label.en);
     parseEntry(entry); // never journal what a later run would refuse to read
     const e: Live = { id: this.next++, label, entry, owned: false };
-    this.write({ v: 1, at: 'intend', id: e.id, label, entry });
+    this.write({ v: 1, at: 'intend', id: e.id, label: label.en, entry });
     this.entries.push(e);
     return e.id;
   }
@@ -102,7 +107,7 @@ export class CleanupStack {
    * error thrown. `keepOnFailure` keeps it instead, for tools that may fail half-way through
    * (the name carries our token, so what they left is provably ours).
    */
-  async create<T>(entry: Entry, label: string, make: () => T | Promise<T>, opts: CreateOptions<T> = {}): Promise<Created<T>> {
+  async create<T>(entry: Entry, label: Text, make: () => T | Promise<T>, opts: CreateOptions<T> = {}): Promise<Created<T>> {
     const id = this.push(entry, label);
     try {
       return this.confirmed(id, entry, await make(), opts);
@@ -113,7 +118,7 @@ export class CleanupStack {
   }
 
   /** `create` for a `make` that is synchronous (mkdir, msgget, mount). */
-  createSync<T>(entry: Entry, label: string, make: () => T, opts: CreateOptions<T> = {}): Created<T> {
+  createSync<T>(entry: Entry, label: Text, make: () => T, opts: CreateOptions<T> = {}): Created<T> {
     const id = this.push(entry, label);
     try {
       return this.confirmed(id, entry, make(), opts);
@@ -129,7 +134,7 @@ export class CleanupStack {
   }
 
   /** A process we started: recorded with its start time so that a reused PID is never killed. */
-  pushProcess(pid: number, start: string | undefined, label: string): number {
+  pushProcess(pid: number, start: string | undefined, label: Text): number {
     // No start time: the child was gone before spawn() returned; there is nothing to kill later.
     if (start === undefined) return 0;
     return this.push({ kind: 'process', pid, start }, label);
@@ -143,10 +148,10 @@ export class CleanupStack {
     const r = undoEntry(e!.entry, this.run, e!.owned);
     if (r.ok || r.refused) {
       this.write({ v: 1, at: 'done', id });
-      return r.ok ? undefined : `${e!.label}: ${r.reason}`;
+      return r.ok ? undefined : `${e!.label[this.lang]}: ${r.reason}`;
     }
     this.failed.push({ ...e!, failed: r.reason, command: r.command });
-    return `${e!.label}: ${r.reason} (by hand: ${r.command})`;
+    return `${e!.label[this.lang]}: ${r.reason} ${byHand(r.command, this.lang)}`;
   }
 
   /** The object is gone by other means, or was never created: forget it. */
@@ -167,7 +172,7 @@ export class CleanupStack {
     const pending = [...this.failed, ...this.entries];
     this.entries.length = 0;
     this.failed = [];
-    const result = undoAll(pending, this.run);
+    const result = undoAll(pending, this.run, this.lang);
     this.failed = result.left;
     return { removed: result.removed, errors: result.errors };
   }
@@ -187,16 +192,22 @@ export class CleanupStack {
   }
 }
 
-function undoAll(pending: Live[], run: RunRef): { removed: string[]; errors: string[]; left: Live[] } {
+/** "(by hand: command)" in the learner's language. */
+function byHand(command: string, lang: Lang): string {
+  return lang === 'zh' ? `（手动：${command}）` : `(by hand: ${command})`;
+}
+
+function undoAll(pending: Live[], run: RunRef, lang: Lang = 'en'): { removed: string[]; errors: string[]; left: Live[] } {
   const removed: string[] = [];
   const errors: string[] = [];
   const left: Live[] = [];
   for (const e of [...pending].reverse()) {
     const r = undoEntry(e.entry, run, e.owned);
-    if (r.ok) removed.push(e.label);
-    else if (r.refused) errors.push(`${e.label}: ${r.reason}`);
+    const label = e.label[lang];
+    if (r.ok) removed.push(label);
+    else if (r.refused) errors.push(`${label}: ${r.reason}`);
     else {
-      errors.push(`${e.label}: ${r.reason} (by hand: ${r.command})`);
+      errors.push(`${label}: ${r.reason} ${byHand(r.command, lang)}`);
       left.unshift({ ...e, failed: r.reason, command: r.command });
     }
   }
@@ -212,7 +223,7 @@ function rewrite(file: string, left: readonly Live[]): void {
         v: 1,
         at: 'intend',
         id: e.id,
-        label: e.label,
+        label: e.label.en,
         entry: e.entry,
         ...(e.failed !== undefined ? { failed: e.failed } : {}),
         ...(e.command !== undefined ? { command: e.command } : {}),
@@ -234,7 +245,7 @@ export interface RecoverReport extends UnwindResult {
 }
 
 /** Recover one dead run whose lock we hold: undo its journal, sweep its token, remove its directory. */
-function recoverRun(run: Run): RecoverReport {
+function recoverRun(run: Run, lang: Lang): RecoverReport {
   const file = join(run.dir, JOURNAL);
   let text = '';
   try {
@@ -243,11 +254,11 @@ function recoverRun(run: Run): RecoverReport {
     // no journal: only the sweep below can find what the run made
   }
   const { open, bad } = replay(text, file);
-  const pending: Live[] = open.map((o: OpenEntry) => ({ id: o.id, label: o.label, entry: o.entry, owned: o.owned }));
-  const r = undoAll(pending, run);
+  const pending: Live[] = open.map((o: OpenEntry) => ({ id: o.id, label: { en: o.label, zh: o.label }, entry: o.entry, owned: o.owned }));
+  const r = undoAll(pending, run, lang);
   // A run that lost its journal line may still be counted as a user of /run/netns.
   if (existsSync(join(run.dir, 'uses-netns-dirs'))) releaseNetnsDirs(run.dir);
-  const swept = sweepStrays(run.token, run.dir);
+  const swept = sweepStrays(run.token, run.dir, lang);
   const errors = [...r.errors, ...swept.errors];
   if (r.left.length === 0 && swept.errors.length === 0) run.release({ remove: true });
   else {
@@ -258,25 +269,26 @@ function recoverRun(run: Run): RecoverReport {
 }
 
 /** What `nslab clean` and every start do: recover every dead run, leave the live ones alone. */
-export function recoverAll(): RecoverReport {
+export function recoverAll(lang: Lang = 'en'): RecoverReport {
   const removed: string[] = [];
   const errors: string[] = [];
   const bad: string[] = [];
   const live: string[] = [];
-  for (const stale of staleClaims()) removed.push(`half-made run directory ${stale}`);
+  for (const stale of staleClaims()) removed.push(lang === 'zh' ? `建了一半的运行目录 ${stale}` : `half-made run directory ${stale}`);
   for (const { token, dir } of runDirs()) {
     const p = probeRun(dir, token);
     if (p.live) {
-      live.push(p.holder ? `run ${p.holder.pid} (${p.holder.lab}), token ${token}` : `token ${token}`);
+      if (lang === 'zh') live.push(p.holder ? `运行 ${p.holder.pid}（${p.holder.lab}），令牌 ${token}` : `令牌 ${token}`);
+      else live.push(p.holder ? `run ${p.holder.pid} (${p.holder.lab}), token ${token}` : `token ${token}`);
       continue;
     }
-    const r = recoverRun(p.adopt);
+    const r = recoverRun(p.adopt, lang);
     removed.push(...r.removed);
     errors.push(...r.errors);
     bad.push(...r.bad);
   }
   // Objects of runs that left no directory at all (a journal lost with its run).
-  const strays = sweepStrays(undefined, undefined);
+  const strays = sweepStrays(undefined, undefined, lang);
   removed.push(...strays.removed);
   errors.push(...strays.errors);
   return { removed, errors, bad, live };

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { spawn as spawnChild, type Child, type SpawnSpec } from '../../addon/index.js';
 import { CleanupStack } from './cleanup.js';
-import type { Lab, Lang, RunListener, Step, StepContext, Transcript } from './model.js';
+import { LabError, t, type Lab, type Lang, type RunListener, type Step, type StepContext, type Text, type Transcript } from './model.js';
 import { claimRun } from './owner.js';
 import { mkdirOwn } from './paths.js';
 
@@ -21,7 +21,7 @@ export class LabContext {
     readonly signal: AbortSignal,
     private readonly emit: RunListener,
   ) {
-    this.cleanup = new CleanupStack(claimRun(lab.id));
+    this.cleanup = new CleanupStack(claimRun(lab.id), lang);
   }
 
   get token(): string {
@@ -30,7 +30,8 @@ export class LabContext {
 
   private ownDir(name: string, mode: number): string {
     const dir = join(this.cleanup.run.dir, name);
-    return this.cleanup.createSync({ kind: 'path', rel: name }, `${name === 'ws' ? 'workspace' : 'scratch directory'} ${dir}`, () =>
+    const what = name === 'ws' ? t('workspace', '工作目录') : t('scratch directory', '临时目录');
+    return this.cleanup.createSync({ kind: 'path', rel: name }, { en: `${what.en} ${dir}`, zh: `${what.zh} ${dir}` }, () =>
       mkdirOwn(this.cleanup.run.dir, name, mode),
     ).value;
   }
@@ -44,11 +45,12 @@ export class LabContext {
   }
 
   /** Spawn and record in one call: a child that cannot be recorded is killed at once. */
-  spawn(spec: SpawnSpec, label: string): { child: Child; id: number } {
-    this.cleanup.assertOpen(label);
+  spawn(spec: SpawnSpec, label: Text): { child: Child; id: number } {
+    this.cleanup.assertOpen(label.en);
     const child = spawnChild(spec);
     try {
-      return { child, id: this.cleanup.pushProcess(child.pid, child.startTime, `${label} (pid ${child.pid})`) };
+      const named = { en: `${label.en} (pid ${child.pid})`, zh: `${label.zh}（pid ${child.pid}）` };
+      return { child, id: this.cleanup.pushProcess(child.pid, child.startTime, named) };
     } catch (e) {
       child.kill('SIGKILL');
       throw e;
@@ -68,7 +70,12 @@ export class LabContext {
     return {
       observed<O>(earlier: Step<O>): O {
         if (!observations.has(earlier as Step<unknown>))
-          throw new Error(`step "${step.id}" needs what step "${earlier.id}" observed, and that step has not run in this session`);
+          throw new LabError(
+            t(
+              `step "${step.id}" needs what step "${earlier.id}" observed, and that step has not run in this session`,
+              `步骤“${step.id}”需要步骤“${earlier.id}”的观察结果，而那一步在本次运行中还没有运行`,
+            ),
+          );
         return observations.get(earlier as Step<unknown>) as O;
       },
       lang: this.lang,
@@ -79,12 +86,18 @@ export class LabContext {
       spawn: (spec, label) => this.spawn(spec, label),
       scratch: () => this.scratch(),
       publicScratch: () => this.publicScratch(),
-      transcript: (t) => {
-        sink.transcripts.push(t);
-        this.emit({ type: 'transcript', lab, step, transcript: t });
+      transcript: (given) => {
+        const shown: Transcript = {
+          command: given.command,
+          output: given.output,
+          ...(given.where !== undefined ? { where: given.where[this.lang] } : {}),
+        };
+        sink.transcripts.push(shown);
+        this.emit({ type: 'transcript', lab, step, transcript: shown });
       },
-      log: (line) => this.emit({ type: 'log', lab, step, line }),
-      progress: (fraction, label) => this.emit({ type: 'progress', lab, step, fraction, ...(label !== undefined ? { label } : {}) }),
+      log: (line) => this.emit({ type: 'log', lab, step, line: line[this.lang] }),
+      progress: (fraction, label) =>
+        this.emit({ type: 'progress', lab, step, fraction, ...(label !== undefined ? { label: label[this.lang] } : {}) }),
       measure: (name, value) => {
         sink.measurements[name] = value;
       },

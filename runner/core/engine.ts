@@ -5,6 +5,7 @@ import { recoverAll } from './cleanup.js';
 import { LabContext } from './context.js';
 import { ResourceLock } from './owner.js';
 import { ensureRunDir } from './paths.js';
+import { errorText, say, t, type Text } from './model.js';
 import type {
   Check,
   CheckResult,
@@ -26,16 +27,17 @@ export interface RunOptions {
 }
 
 /** Probe every requirement; the first unmet one is the reason the lab is skipped. */
-export async function checkRequirements(lab: Lab): Promise<{ ok: true } | { ok: false; reason: string; remedy?: string }> {
+export async function checkRequirements(lab: Lab): Promise<{ ok: true } | { ok: false; reason: Text; remedy?: Text }> {
   for (const req of lab.requirements) {
     let r;
     try {
       r = await req.probe();
     } catch (e) {
-      r = { ok: false, reason: `${req.description}: ${(e as Error).message}` };
+      const why = errorText(e, 'en');
+      r = { ok: false, reason: { en: `${req.description.en}: ${why}`, zh: `${req.description.zh}：${errorText(e, 'zh')}` } };
     }
     if (!r.ok) {
-      const out: { ok: false; reason: string; remedy?: string } = { ok: false, reason: r.reason ?? req.description };
+      const out: { ok: false; reason: Text; remedy?: Text } = { ok: false, reason: r.reason ?? req.description };
       if (r.remedy !== undefined) out.remedy = r.remedy;
       return out;
     }
@@ -44,19 +46,20 @@ export async function checkRequirements(lab: Lab): Promise<{ ok: true } | { ok: 
 }
 
 /** A check starts as a failure and passes only when its observation proves the claim. */
-export function evaluateCheck<O>(check: Check<O>, observed: O): CheckResult {
+export function evaluateCheck<O>(check: Check<O>, observed: O, lang: Lang = 'en'): CheckResult {
+  const description = check.description[lang];
   try {
     const o = check.evaluate(observed);
-    if (o.skip !== undefined)
-      return { id: check.id, description: check.description, status: 'skipped', observed: o.observed, expected: o.expected, reason: o.skip };
-    return { id: check.id, description: check.description, status: o.pass === true ? 'passed' : 'failed', observed: o.observed, expected: o.expected };
+    const shown = { observed: say(o.observed, lang), expected: say(o.expected, lang) };
+    if (o.skip !== undefined) return { id: check.id, description, status: 'skipped', ...shown, reason: o.skip[lang] };
+    return { id: check.id, description, status: o.pass === true ? 'passed' : 'failed', ...shown };
   } catch (e) {
     return {
       id: check.id,
-      description: check.description,
+      description,
       status: 'failed',
-      observed: `no observation (${(e as Error).message})`,
-      expected: 'an observation',
+      observed: say(t(`no observation (${errorText(e, 'en')})`, `没有观察结果（${errorText(e, 'zh')}）`), lang),
+      expected: say(t('an observation', '一个观察结果'), lang),
     };
   }
 }
@@ -75,9 +78,10 @@ class Interrupted extends Error {
 }
 
 /** Why the run was stopped, in words: the abort reason when it is a sentence, else a signal. */
-function stopReason(signal: AbortSignal): string {
+function stopReason(signal: AbortSignal, lang: Lang): string {
   const r: unknown = signal.reason;
-  return typeof r === 'string' && r !== '' ? r : 'interrupted (SIGINT/SIGTERM)';
+  if (r instanceof Object && 'en' in r && 'zh' in r) return (r as Text)[lang];
+  return typeof r === 'string' && r !== '' ? r : lang === 'zh' ? '被中断（SIGINT/SIGTERM）' : 'interrupted (SIGINT/SIGTERM)';
 }
 
 /** How long an interrupted step may take to settle after the unwind killed its processes. */
@@ -126,6 +130,20 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 /** What `LabSession.start()` found: the lab can run, or it is skipped (with its final result). */
 export type SessionStart = { ok: true } | { ok: false; reason: string; remedy?: string; result: LabResult };
 
+const WORDS = {
+  interruptedWaiting: t('interrupted while waiting for another run to finish', '等待另一次运行结束时被中断'),
+  notRun: t('not run', '未运行'),
+  stepToRun: t('the step to run', '该步骤运行'),
+  stepToComplete: t('the step to complete', '该步骤完成'),
+  runInterrupted: t('the run was interrupted', '运行被中断'),
+  cleaned: t('cleaned up and stopped', '已清理并停止'),
+  nothingLeft: t('Everything the lab created was removed.', '实验创建的一切都已删除。'),
+  noLeftovers: t('no leftovers', '没有残留'),
+  interrupted: t('interrupted', '被中断'),
+  removed: t('removed', '已删除'),
+  couldNotRemove: t('could not remove', '无法删除'),
+} as const;
+
 /**
  * One run of one lab, a step at a time: `start()` probes the requirements and removes what a
  * crashed run left, `runStep(i)` runs step i and evaluates its checks, `finish()` unwinds the
@@ -159,16 +177,16 @@ export class LabSession {
     const { lab, emit } = this;
     emit({ type: 'lab-start', lab });
     const req = await checkRequirements(lab);
-    if (!req.ok) return this.skip(req.reason, req.remedy);
+    if (!req.ok) return this.skip(req.reason[this.opts.lang], req.remedy?.[this.opts.lang]);
     ensureRunDir(); // a read-only /run or a fake root: one sentence, before anything else
     try {
       for (const resource of lab.exclusive ?? [])
         this.locks.push(await ResourceLock.acquire(resource, lab.id, this.signal, (holder) => emit({ type: 'waiting', lab, resource, holder })));
-      recoverAll(); // what a crashed run left goes before we create anything
+      recoverAll(this.opts.lang); // what a crashed run left goes before we create anything
       this.ctx = new LabContext(lab, this.opts.lang, this.signal, emit);
     } catch (e) {
       for (const l of this.locks.splice(0)) l.release();
-      if (this.signal.aborted) return this.skip('interrupted while waiting for another run to finish');
+      if (this.signal.aborted) return this.skip(WORDS.interruptedWaiting[this.opts.lang]);
       throw e;
     }
     return { ok: true };
@@ -199,15 +217,16 @@ export class LabSession {
     if (!ctx || this.finished) throw new Error(`lab ${lab.id}: runStep(${index}) outside a started, unfinished session`);
     const step = (lab.steps as readonly Step<unknown>[])[index];
     if (!step) throw new Error(`lab ${lab.id} has no step ${index}`);
-    const title = step.title[opts.lang];
+    const { lang } = opts;
+    const title = step.title[lang];
     if (this.blocked !== undefined) {
       const reason = this.blocked;
       const checks: CheckResult[] = step.checks.map((c) => ({
         id: c.id,
-        description: c.description,
+        description: c.description[lang],
         status: 'skipped',
-        observed: 'not run',
-        expected: 'the step to run',
+        observed: WORDS.notRun[lang],
+        expected: WORDS.stepToRun[lang],
         reason,
       }));
       const result: StepResult = { id: step.id, title, status: 'skipped', checks };
@@ -232,20 +251,27 @@ export class LabSession {
         this.early = ctx.cleanup.unwind();
         await settled(running, SETTLE_MS);
       }
-      error = e instanceof Interrupted ? `${stopReason(signal)}: cleaned up and stopped` : (e as Error).message;
+      error =
+        e instanceof Interrupted
+          ? `${stopReason(signal, lang)}${lang === 'zh' ? '：' : ': '}${WORDS.cleaned[lang]}`
+          : errorText(e, lang);
     }
     let checks: CheckResult[];
     if (error === undefined) {
-      checks = step.checks.map((c) => evaluateCheck(c, observed));
+      checks = step.checks.map((c) => evaluateCheck(c, observed, lang));
     } else {
       checks = step.checks.map((c) => ({
         id: c.id,
-        description: c.description,
+        description: c.description[lang],
         status: 'failed' as const,
-        observed: `the step failed: ${error}`,
-        expected: 'the step to complete',
+        observed: lang === 'zh' ? `该步骤失败：${error}` : `the step failed: ${error}`,
+        expected: WORDS.stepToComplete[lang],
       }));
-      this.blocked = signal.aborted ? 'the run was interrupted' : `an earlier step (${step.id}) failed`;
+      this.blocked = signal.aborted
+        ? WORDS.runInterrupted[lang]
+        : lang === 'zh'
+          ? `前面的步骤（${step.id}）失败了`
+          : `an earlier step (${step.id}) failed`;
     }
     const result: StepResult = {
       id: step.id,
@@ -281,15 +307,16 @@ export class LabSession {
       const late = this.ctx.finish();
       const early = this.early;
       const unwind = { removed: [...(early?.removed ?? []), ...late.removed], errors: [...(early?.errors ?? []), ...late.errors] };
-      for (const line of unwind.removed) emit({ type: 'cleanup', lab, line: `removed ${line}` });
-      for (const line of unwind.errors) emit({ type: 'cleanup', lab, line: `could not remove ${line}` });
+      const { lang } = opts;
+      for (const line of unwind.removed) emit({ type: 'cleanup', lab, line: `${WORDS.removed[lang]} ${line}` });
+      for (const line of unwind.errors) emit({ type: 'cleanup', lab, line: `${WORDS.couldNotRemove[lang]} ${line}` });
       if (unwind.errors.length > 0) {
         const check: CheckResult = {
           id: 'nothing-left',
-          description: 'Everything the lab created was removed.',
+          description: WORDS.nothingLeft[lang],
           status: 'failed',
-          observed: unwind.errors.join('; '),
-          expected: 'no leftovers',
+          observed: unwind.errors.join(lang === 'zh' ? '；' : '; '),
+          expected: WORDS.noLeftovers[lang],
         };
         steps.push({ id: 'cleanup', title: opts.lang === 'zh' ? '清理' : 'Cleanup', status: 'failed', checks: [check] });
       }
@@ -301,7 +328,7 @@ export class LabSession {
       id: lab.id,
       title: lab.title[opts.lang],
       status: anyFailed ? 'failed' : allSkipped ? 'skipped' : 'passed',
-      ...(signal.aborted ? { reason: 'interrupted' } : {}),
+      ...(signal.aborted ? { reason: WORDS.interrupted[opts.lang] } : {}),
       steps,
       durationMs: Date.now() - this.started,
     };

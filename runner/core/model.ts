@@ -9,6 +9,42 @@ export interface Text {
   readonly zh: string;
 }
 
+/** Build a Text; the zh half is Chinese prose with full-width punctuation (test/unit/zh.test.ts). */
+export function t(en: string, zh: string): Text {
+  return { en, zh };
+}
+
+/**
+ * What a check shows as observed or expected: a value shown as-is in both languages (a hostname,
+ * a number, an inode, a command line) or prose, which is always a Text. A bare string that reads
+ * like English prose fails test/unit/checks.test.ts.
+ */
+export type Shown = Text | string;
+
+/** A Shown in one language. */
+export function say(s: Shown, lang: Lang): string {
+  return typeof s === 'string' ? s : s[lang];
+}
+
+/** Several Shown joined by `sep` (values stay as they are, prose is picked per language). */
+export function join(parts: readonly Shown[], sep = ', '): Text {
+  return { en: parts.map((p) => say(p, 'en')).join(sep), zh: parts.map((p) => say(p, 'zh')).join(sep === ', ' ? '，' : sep) };
+}
+
+/** An error a learner reads: its message in both languages (`message` is the English one). */
+export class LabError extends Error {
+  constructor(readonly text: Text) {
+    super(text.en);
+    this.name = 'LabError';
+  }
+}
+
+/** The message of any thrown value in `lang`: a LabError's own words, else the system's (errno text is English only). */
+export function errorText(e: unknown, lang: Lang): string {
+  if (e instanceof LabError) return e.text[lang];
+  return e instanceof Error ? e.message : String(e);
+}
+
 export type Status = 'passed' | 'failed' | 'skipped';
 
 /** The six learning questions of the article, answered for one mechanism. */
@@ -25,14 +61,14 @@ export interface Card {
 export interface RequirementResult {
   readonly ok: boolean;
   /** Why it is not met, one sentence ("no device-mapper in this kernel"). */
-  readonly reason?: string;
+  readonly reason?: Text;
   /** What would make it run ("run with --vm", "apt-get install iproute2"). */
-  readonly remedy?: string;
+  readonly remedy?: Text;
 }
 
 export interface Requirement {
   readonly id: string;
-  readonly description: string;
+  readonly description: Text;
   /** The Debian package that provides what this requirement needs (tools); provisioning installs it. */
   readonly package?: string;
   probe(): Promise<RequirementResult> | RequirementResult;
@@ -45,14 +81,21 @@ export interface Transcript {
   readonly where?: string;
 }
 
+/** A transcript as a step hands it over: where it ran is said in both languages. */
+export interface TranscriptIn {
+  readonly command: string;
+  readonly output: string;
+  readonly where?: Text;
+}
+
 /** The outcome of evaluating one check. */
 export interface CheckOutcome {
-  readonly observed: string;
-  readonly expected: string;
+  readonly observed: Shown;
+  readonly expected: Shown;
   /** true only when the observation proves the claim. */
   readonly pass: boolean;
   /** When set, the check could not be evaluated here; it is skipped with this reason. */
-  readonly skip?: string;
+  readonly skip?: Text;
 }
 
 /**
@@ -62,7 +105,7 @@ export interface CheckOutcome {
 export interface Check<O> {
   readonly id: string;
   /** One sentence: what this check establishes. */
-  readonly description: string;
+  readonly description: Text;
   evaluate(observed: O): CheckOutcome;
 }
 
@@ -76,17 +119,17 @@ export interface StepContext {
   /** `nslab-<token>-<suffix>`: the name of an object of this run. */
   name(suffix: string): string;
   /** Spawn a process and record it in the same call (killed if it cannot be recorded). */
-  spawn(spec: import('../../addon/index.js').SpawnSpec, label: string): { child: import('../../addon/index.js').Child; id: number };
+  spawn(spec: import('../../addon/index.js').SpawnSpec, label: Text): { child: import('../../addon/index.js').Child; id: number };
   /** A scratch directory of this run only (root, 0700, under /run/nslab/<token>/), removed at the end. */
   scratch(): string;
   /** A directory other users may read and enter but not change (root, 0755, under the run's 0711 directory). */
   publicScratch(): string;
   /** Show the learner a command and its real output. */
-  transcript(t: Transcript): void;
-  /** A free line of live output. */
-  log(line: string): void;
+  transcript(t: TranscriptIn): void;
+  /** A free line of live output, in both languages. */
+  log(line: Text): void;
   /** Progress of a long step, 0..1. */
-  progress(fraction: number, label?: string): void;
+  progress(fraction: number, label?: Text): void;
   /** Attach measured figures to the step (they appear in --reporter json). */
   measure(name: string, value: unknown): void;
   /** Set when the run is being interrupted; long loops should stop early. */

@@ -4,16 +4,16 @@
 import { recoverAll } from './cleanup.js';
 import { LabContext } from './context.js';
 import { checkRequirements } from './engine.js';
-import type { Lab, Lang } from './model.js';
+import type { Lab, Lang, Text } from './model.js';
 import { ensureRunDir } from './paths.js';
 
 /** Why a shell could not be opened: the lab has none, or a requirement is not met here. */
 export class ShellUnavailable extends Error {
   constructor(
-    readonly reason: string,
-    readonly remedy?: string,
+    readonly reason: Text,
+    readonly remedy?: Text,
   ) {
-    super(remedy !== undefined ? `${reason}; ${remedy}` : reason);
+    super(remedy !== undefined ? `${reason.en}; ${remedy.en}` : reason.en);
     this.name = 'ShellUnavailable';
   }
 }
@@ -32,11 +32,12 @@ export interface ShellRun {
  * one that only SIGTERM/SIGHUP abort.
  */
 export async function openShell(lab: Lab, opts: { readonly lang: Lang; readonly signal: AbortSignal }): Promise<ShellRun> {
-  if (!lab.shell) throw new ShellUnavailable(`lab ${lab.id} builds no container to open a shell in`);
+  if (!lab.shell)
+    throw new ShellUnavailable({ en: `lab ${lab.id} builds no container to open a shell in`, zh: `实验 ${lab.id} 没有可以打开 shell 的容器` });
   const req = await checkRequirements(lab);
   if (!req.ok) throw new ShellUnavailable(req.reason, req.remedy);
   ensureRunDir();
-  recoverAll(); // what a crashed run left goes before we create anything
+  recoverAll(opts.lang); // what a crashed run left goes before we create anything
   const ctx = new LabContext(lab, opts.lang, opts.signal, () => undefined);
   let code: number;
   try {

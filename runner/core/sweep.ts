@@ -8,6 +8,7 @@ import { DEFAULT_RUN_DIR, runDir } from './paths.js';
 import { escapeRe, mountsOf, tryRead } from './proc.js';
 import { MSG_KEY_PREFIXES, cgroupMounts, removeCgroup, undoEntry, type RunRef } from './undo.js';
 import type { Entry } from './journal.js';
+import type { Lang, Text } from './model.js';
 
 const list = (dir: string): string[] => {
   try {
@@ -21,7 +22,7 @@ const tokenOf = (name: string): string | undefined => /^nslab-([0-9a-f]{4})/.exe
 
 interface Found {
   readonly token: string;
-  readonly label: string;
+  readonly label: Text;
   readonly undo: (run: RunRef) => string | undefined;
 }
 
@@ -42,7 +43,7 @@ function findAll(): Found[] {
       const path = join(mount, name);
       found.push({
         token,
-        label: `cgroup ${path}`,
+        label: { en: `cgroup ${path}`, zh: `cgroup ${path}` },
         undo: () => {
           try {
             removeTree(path, /-shell(-|$)/.test(name));
@@ -55,27 +56,27 @@ function findAll(): Found[] {
     }
   for (const name of list('/run/netns')) {
     const token = tokenOf(name);
-    if (token) found.push({ token, label: `network namespace ${name}`, undo: viaEntry({ kind: 'netns', name }) });
+    if (token) found.push({ token, label: { en: `network namespace ${name}`, zh: `网络 namespace ${name}` }, undo: viaEntry({ kind: 'netns', name }) });
   }
   for (const name of list('/etc/netns')) {
     const token = tokenOf(name);
-    if (token) found.push({ token, label: `/etc/netns/${name}`, undo: viaEntry({ kind: 'netnsConf', name }) });
+    if (token) found.push({ token, label: { en: `/etc/netns/${name}`, zh: `/etc/netns/${name} 目录` }, undo: viaEntry({ kind: 'netnsConf', name }) });
   }
   for (const name of list('/sys/class/net')) {
     const token = tokenOf(name);
-    if (token) found.push({ token, label: `link ${name}`, undo: viaEntry({ kind: 'link', name }) });
+    if (token) found.push({ token, label: { en: `link ${name}`, zh: `网络设备 ${name}` }, undo: viaEntry({ kind: 'link', name }) });
   }
   for (const dev of list('/sys/block')) {
     if (dev.startsWith('dm-')) {
       const name = tryRead(`/sys/block/${dev}/dm/name`)?.trim() ?? '';
       const token = tokenOf(name);
-      if (token) found.push({ token, label: `device-mapper device ${name}`, undo: viaEntry({ kind: 'dm', name }) });
+      if (token) found.push({ token, label: { en: `device-mapper device ${name}`, zh: `device-mapper 设备 ${name}` }, undo: viaEntry({ kind: 'dm', name }) });
     }
     if (dev.startsWith('loop')) {
       const backing = tryRead(`/sys/block/${dev}/loop/backing_file`)?.trim().replace(/ \(deleted\)$/, '') ?? '';
       for (const base of new Set([runDir(), DEFAULT_RUN_DIR])) {
         const m = new RegExp(`^${escapeRe(base)}/([0-9a-f]{4})/(.+)$`).exec(backing);
-        if (m) found.push({ token: m[1]!, label: `loop device /dev/${dev} (${backing})`, undo: viaEntry({ kind: 'loop', device: `/dev/${dev}`, rel: m[2]! }) });
+        if (m) found.push({ token: m[1]!, label: { en: `loop device /dev/${dev} (${backing})`, zh: `loop 设备 /dev/${dev}（${backing}）` }, undo: viaEntry({ kind: 'loop', device: `/dev/${dev}`, rel: m[2]! }) });
       }
     }
   }
@@ -83,12 +84,12 @@ function findAll(): Found[] {
     const token = (q.key & 0xffff).toString(16).padStart(4, '0');
     // Ours only if root made it with our mode and it holds no message: nslab never leaves data in a queue.
     if (!MSG_KEY_PREFIXES.includes(q.key >>> 16) || q.cuid !== 0 || q.perms !== 0o600 || q.qnum !== 0) continue;
-    found.push({ token, label: `message queue 0x${q.key.toString(16)}`, undo: viaEntry({ kind: 'msgq', key: q.key, msqid: q.msqid }) });
+    found.push({ token, label: { en: `message queue 0x${q.key.toString(16)}`, zh: `消息队列 0x${q.key.toString(16)}` }, undo: viaEntry({ kind: 'msgq', key: q.key, msqid: q.msqid }) });
   }
   for (const base of new Set([runDir(), DEFAULT_RUN_DIR]))
     for (const m of mountsOf()) {
       const mm = new RegExp(`^${escapeRe(base)}/([0-9a-f]{4})/(.+)$`).exec(m.target);
-      if (mm) found.push({ token: mm[1]!, label: `mount on ${m.target}`, undo: viaEntry({ kind: 'mount', rel: mm[2]! }) });
+      if (mm) found.push({ token: mm[1]!, label: { en: `mount on ${m.target}`, zh: `${m.target} 上的挂载` }, undo: viaEntry({ kind: 'mount', rel: mm[2]! }) });
     }
   return found;
 }
@@ -124,7 +125,7 @@ export function sysvQueues(): Queue[] {
  * Remove the objects of `token` (a dead run whose lock the caller holds, its directory `dir`),
  * or, with no token, of every token whose run is not alive and has no directory left.
  */
-export function sweepStrays(token: string | undefined, dir: string | undefined): { removed: string[]; errors: string[] } {
+export function sweepStrays(token: string | undefined, dir: string | undefined, lang: Lang = 'en'): { removed: string[]; errors: string[] } {
   const removed: string[] = [];
   const errors: string[] = [];
   const verdict = new Map<string, boolean>();
@@ -137,8 +138,8 @@ export function sweepStrays(token: string | undefined, dir: string | undefined):
     if (!dead(f.token)) continue;
     const run: RunRef = { token: f.token, dir: dir ?? join(runDir(), f.token) };
     const err = f.undo(run);
-    if (err === undefined) removed.push(`${f.label} (no journal named it)`);
-    else errors.push(`${f.label}: ${err}`);
+    if (err === undefined) removed.push(lang === 'zh' ? `${f.label.zh}（没有日志记录它）` : `${f.label.en} (no journal named it)`);
+    else errors.push(`${f.label[lang]}: ${err}`);
   }
   return { removed, errors };
 }

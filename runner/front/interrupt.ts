@@ -3,6 +3,8 @@
 // A write error on stdout or stderr (EPIPE from `nslab run … | head`, ENOSPC from `> /dev/full`)
 // stops the run the same way: the stream is marked broken, nothing more is written to it, and
 // the exit code says why (141 for a closed pipe, as shells expect; 1 otherwise).
+import type { Lang, Text } from '../core/model.js';
+
 export interface Interrupt {
   readonly signal: AbortSignal;
   /** The signal that interrupted the run, if any. */
@@ -92,8 +94,12 @@ export function outputFailure(): OutputFailure | undefined {
 }
 
 /** One sentence for stderr about an output failure, or nothing (a closed pipe is no news). */
-export function describeFailure(f: OutputFailure): string | undefined {
+export function describeFailure(f: OutputFailure, lang: Lang = 'en'): string | undefined {
   if (f.code === 'EPIPE') return undefined;
+  if (lang === 'zh') {
+    const what: Record<string, string> = { ENOSPC: '设备上没有剩余空间', EIO: '输入/输出错误', EFBIG: '文件太大', EDQUOT: '超出磁盘配额' };
+    return `nslab：${f.stream}：${what[f.code] ?? `写入失败（${f.code}）`}${stoppedRun ? '；已停止并清理' : ''}`;
+  }
   const what: Record<string, string> = { ENOSPC: 'no space left on device', EIO: 'input/output error', EFBIG: 'file too large', EDQUOT: 'disk quota exceeded' };
   return `nslab: ${f.stream}: ${what[f.code] ?? `write failed (${f.code})`}${stoppedRun ? '; stopped and cleaned up' : ''}`;
 }
@@ -102,19 +108,19 @@ export function exitCodeForFailure(f: OutputFailure): number {
   return f.code === 'EPIPE' ? 141 : 1; // 128 + SIGPIPE, as for a command killed by the pipe
 }
 
-export function onInterrupt(say: (line: string) => void): Interrupt {
+export function onInterrupt(say: (line: string) => void, lang: Lang = 'en'): Interrupt {
   guardOutput();
   const controller = new AbortController();
   let received: NodeJS.Signals | undefined;
   let broken: OutputFailure | undefined;
   const handler = (sig: NodeJS.Signals) => {
     if (received || broken) {
-      say(`${sig} again: still cleaning up, nslab exits as soon as everything is removed`);
+      say(lang === 'zh' ? `又收到 ${sig}：仍在清理，一切删除后 nslab 立即退出` : `${sig} again: still cleaning up, nslab exits as soon as everything is removed`);
       return;
     }
     received = sig;
     firstSignalAt ??= Date.now();
-    say(`${sig}: stopping and removing what the lab created…`);
+    say(lang === 'zh' ? `${sig}：正在停止并删除实验创建的东西……` : `${sig}: stopping and removing what the lab created…`);
     controller.abort();
   };
   const onBroken = (f: OutputFailure) => {
@@ -122,7 +128,8 @@ export function onInterrupt(say: (line: string) => void): Interrupt {
     broken = f;
     stoppedRun = true;
     // Quietly: the reason is a sentence the engine puts in the step's error.
-    controller.abort(`stopped: ${f.stream} failed (${f.code})`);
+    const reason: Text = { en: `stopped: ${f.stream} failed (${f.code})`, zh: `已停止：${f.stream} 写入失败（${f.code}）` };
+    controller.abort(reason);
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);

@@ -48,25 +48,20 @@ export async function freezeExperiment(ctx: StepContext, name: string, prefer?: 
   try {
     const w = await Workload.start(ctx, 'spin', [], [g]);
     try {
-      const running = await cpuWindow(ctx, g, 1000, 'running');
+      const running = await cpuWindow(ctx, g, 1000, { en: 'running', zh: '运行中' });
       const written = g.freeze(true);
       showWritten(ctx, written);
       const frozenState = await waitState(g, 'FROZEN');
-      const frozen = await cpuWindow(ctx, g, 1500, 'frozen');
+      const frozen = await cpuWindow(ctx, g, 1500, { en: 'frozen', zh: '冻结中' });
       g.freeze(false);
       const thawedState = await waitState(g, 'THAWED');
       await pause(ctx, 100);
-      const resumed = await cpuWindow(ctx, g, 1000, 'thawed');
+      const resumed = await cpuWindow(ctx, g, 1000, { en: 'thawed', zh: '解冻后' });
       const version = g.version('freezer');
       const stateFile = g.dir('freezer').file(version === 1 ? 'freezer.state' : 'cgroup.events');
-      ctx.measure('freezer', {
-        version,
-        runningPercent: round(running.percent),
-        frozenPercent: round(frozen.percent, 3),
-        resumedPercent: round(resumed.percent),
-        frozenState,
-        file: written.writes[0]!.file,
-      });
+      // Only quantities that mean something side by side are numbers (the TUI charts them).
+      ctx.measure('freezer', { version: `cgroup v${version}`, file: written.writes[0]!.file, frozenState, thawedState });
+      ctx.measure('cpu % of one CPU', { running: round(running.percent), frozen: round(frozen.percent, 3), thawed: round(resumed.percent) });
       return { version, stateFile, frozenState, thawedState, running, frozen, resumed };
     } finally {
       await w.stop();
@@ -80,7 +75,7 @@ export async function freezeExperiment(ctx: StepContext, name: string, prefer?: 
 export const freezeChecks: readonly Check<Freezer>[] = [
   {
     id: 'frozen-state',
-    description: 'After the freeze request the kernel reports the group as frozen.',
+    description: { en: 'After the freeze request the kernel reports the group as frozen.', zh: '请求冻结之后，内核报告该组已冻结。' },
     evaluate: (o) =>
       'skip' in o
         ? notMeasured(o)
@@ -92,24 +87,36 @@ export const freezeChecks: readonly Check<Freezer>[] = [
   },
   {
     id: 'frozen-no-cpu',
-    description: `While frozen the busy loop uses no CPU (below ${FROZEN_MAX_PERCENT} % of one CPU, from the group's CPU counter).`,
+    description: {
+      en: `While frozen the busy loop uses no CPU (below ${FROZEN_MAX_PERCENT} % of one CPU, from the group's CPU counter).`,
+      zh: `冻结期间忙循环不占用 CPU（按该组的 CPU 计数器，低于单个 CPU 的 ${FROZEN_MAX_PERCENT} %）。`,
+    },
     evaluate: (o) =>
       'skip' in o
         ? notMeasured(o)
         : {
-            observed: `running ${o.running.percent.toFixed(1)} %, frozen ${o.frozen.percent.toFixed(2)} % over ${(o.frozen.wallMs / 1000).toFixed(1)} s`,
+            observed: {
+              en: `running ${o.running.percent.toFixed(1)} %, frozen ${o.frozen.percent.toFixed(2)} % over ${(o.frozen.wallMs / 1000).toFixed(1)} s`,
+              zh: `运行时 ${o.running.percent.toFixed(1)} %，冻结的 ${(o.frozen.wallMs / 1000).toFixed(1)} 秒内 ${o.frozen.percent.toFixed(2)} %`,
+            },
             expected: `< ${FROZEN_MAX_PERCENT} %`,
             pass: o.frozen.percent < FROZEN_MAX_PERCENT && o.frozen.wallMs >= 1000,
           },
   },
   {
     id: 'thawed-resumes',
-    description: `After the thaw the busy loop runs again, with at least ${RESUMED_MIN_SHARE * 100} % of the CPU use it had before the freeze.`,
+    description: {
+      en: `After the thaw the busy loop runs again, with at least ${RESUMED_MIN_SHARE * 100} % of the CPU use it had before the freeze.`,
+      zh: `解冻之后忙循环重新运行，CPU 用量至少恢复到冻结前的 ${RESUMED_MIN_SHARE * 100} %。`,
+    },
     evaluate: (o) =>
       'skip' in o
         ? notMeasured(o)
         : {
-            observed: `${o.thawedState}, ${o.resumed.percent.toFixed(1)} % (before the freeze ${o.running.percent.toFixed(1)} %)`,
+            observed: {
+              en: `${o.thawedState}, ${o.resumed.percent.toFixed(1)} % (before the freeze ${o.running.percent.toFixed(1)} %)`,
+              zh: `${o.thawedState}，${o.resumed.percent.toFixed(1)} %（冻结前 ${o.running.percent.toFixed(1)} %）`,
+            },
             expected: `THAWED, ≥ ${(RESUMED_MIN_SHARE * o.running.percent).toFixed(1)} %`,
             pass: o.thawedState === 'THAWED' && o.running.percent > 5 && o.resumed.percent >= RESUMED_MIN_SHARE * o.running.percent,
           },

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { statSync } from 'node:fs';
 import { tryRead } from '../core/proc.js';
+import { t, type Text } from '../core/model.js';
 import { CONTROLLER, parseCgroupMounts, parseProcCgroups, type CgroupMount, type Resource, type Subsystem, type Version } from './cgroup-parse.js';
 
 export interface Placement {
@@ -59,17 +60,24 @@ export class CgroupHost {
   }
 
   /** Why a resource has no place, in one sentence. */
-  whyMissing(resource: Resource, prefer?: Version): string {
+  whyMissing(resource: Resource, prefer?: Version): Text {
     const names = CONTROLLER[resource];
-    const v1 = this.v1.length === 0 ? 'no cgroup v1 hierarchy is mounted' : `no cgroup v1 hierarchy has the ${names.v1} controller`;
+    const bound = this.v1.some((m) => m.controllers.includes(names.v1));
+    const v1 =
+      this.v1.length === 0
+        ? t('no cgroup v1 hierarchy is mounted', '没有挂载任何 cgroup v1 层级')
+        : t(`no cgroup v1 hierarchy has the ${names.v1} controller`, `没有哪个 cgroup v1 层级带 ${names.v1} 控制器`);
+    const offers = this.v2Controllers.length ? this.v2Controllers.join(' ') : '';
     const v2 = !this.v2
-      ? 'cgroup2 is not mounted'
-      : `cgroup2 at ${this.v2.mount} offers ${this.v2Controllers.length ? this.v2Controllers.join(' ') : 'no controller'}${
-          this.v1.some((m) => m.controllers.includes(names.v1)) ? ` (${names.v1} is bound to a v1 hierarchy)` : ''
-        }`;
-    if (prefer === 2) return `the ${names.v2 ?? resource} controller is not available in cgroup2 here: ${v2}`;
-    if (prefer === 1) return `the ${names.v1} controller is not available in cgroup v1 here: ${v1}`;
-    return `the ${resource} controller is not available here: ${v1}, and ${v2}`;
+      ? t('cgroup2 is not mounted', '没有挂载 cgroup2')
+      : t(
+          `cgroup2 at ${this.v2.mount} offers ${offers || 'no controller'}${bound ? ` (${names.v1} is bound to a v1 hierarchy)` : ''}`,
+          `${this.v2.mount} 上的 cgroup2 ${offers ? `提供的控制器是 ${offers}` : '不提供任何控制器'}${bound ? `（${names.v1} 绑在一个 v1 层级上）` : ''}`,
+        );
+    const v2name = names.v2 ?? resource;
+    if (prefer === 2) return t(`the ${v2name} controller is not available in cgroup2 here: ${v2.en}`, `这里的 cgroup2 没有 ${v2name} 控制器：${v2.zh}`);
+    if (prefer === 1) return t(`the ${names.v1} controller is not available in cgroup v1 here: ${v1.en}`, `这里的 cgroup v1 没有 ${names.v1} 控制器：${v1.zh}`);
+    return t(`the ${resource} controller is not available here: ${v1.en}, and ${v2.en}`, `这里没有 ${resource} 控制器：${v1.zh}，并且${v2.zh}`);
   }
 }
 

@@ -196,6 +196,8 @@ export function frozenState(v: Version, text: string): 'FROZEN' | 'FREEZING' | '
 export interface MemoryCounters {
   /** The limit the kernel applies, in bytes. */
   readonly limit: number;
+  /** What is charged to the group now (v1 memory.usage_in_bytes, v2 memory.current), when the kernel has it. */
+  readonly usage: number | null;
   /** Times the limit was hit (v1 memory.failcnt, v2 memory.events max). */
   readonly limitHits: number;
   /** OOM kills in this group (v1 memory.oom_control oom_kill, v2 memory.events oom_kill). */
@@ -209,8 +211,8 @@ export interface MemoryCounters {
 /** The memory counter files of each version. */
 export function memoryCounterFiles(v: Version): string[] {
   return v === 1
-    ? ['memory.limit_in_bytes', 'memory.failcnt', 'memory.oom_control', 'memory.max_usage_in_bytes']
-    : ['memory.max', 'memory.events', 'memory.peak'];
+    ? ['memory.limit_in_bytes', 'memory.usage_in_bytes', 'memory.failcnt', 'memory.oom_control', 'memory.max_usage_in_bytes']
+    : ['memory.max', 'memory.current', 'memory.events', 'memory.peak'];
 }
 
 /** Read the counters from the files' texts (a missing file is undefined). */
@@ -220,6 +222,7 @@ export function memoryCounters(v: Version, read: (file: string) => string | unde
   if (v === 1) {
     return {
       limit: num(read('memory.limit_in_bytes')) ?? NaN,
+      usage: num(read('memory.usage_in_bytes')),
       limitHits: num(read('memory.failcnt')) ?? 0,
       oomKills: Number(parseKeyed(read('memory.oom_control') ?? '').oom_kill ?? 0),
       peak: num(read('memory.max_usage_in_bytes')),
@@ -230,9 +233,41 @@ export function memoryCounters(v: Version, read: (file: string) => string | unde
   const events = parseKeyed(read('memory.events') ?? '');
   return {
     limit: max === 'max' ? Infinity : Number(max),
+    usage: num(read('memory.current')),
     limitHits: Number(events.max ?? 0),
     oomKills: Number(events.oom_kill ?? 0),
     peak: num(read('memory.peak')),
     files,
   };
+}
+
+/** The CFS bandwidth counters of a group's cpu.stat (v1 throttled_time is in ns, v2 throttled_usec in µs). */
+export interface Throttling {
+  /** Periods in which the group had runnable tasks. */
+  readonly periods: number;
+  /** Periods in which it used up its quota and was stopped. */
+  readonly throttled: number;
+  /** Time it spent stopped, in microseconds. */
+  readonly throttledUs: number;
+}
+
+export function cpuThrottling(v: Version, text: string): Throttling {
+  const k = parseKeyed(text);
+  const n = (key: string) => Number(k[key] ?? 0);
+  return { periods: n('nr_periods'), throttled: n('nr_throttled'), throttledUs: v === 1 ? n('throttled_time') / 1000 : n('throttled_usec') };
+}
+
+/** The file with the bytes a group read per device: v1 blkio.throttle.io_service_bytes, v2 io.stat. */
+export function ioStatFile(v: Version): string {
+  return v === 1 ? 'blkio.throttle.io_service_bytes' : 'io.stat';
+}
+
+/** Bytes read from one device ("MAJ:MIN"): v1 lines "7:3 Read 3211264", v2 "7:3 rbytes=3211264 wbytes=0 …". */
+export function ioReadBytes(v: Version, text: string, device: string): number {
+  if (v === 2) return Number(parseNestedKeyed(text)[device]?.rbytes ?? 0);
+  for (const line of text.split('\n')) {
+    const [dev, op, n] = line.trim().split(/\s+/);
+    if (dev === device && op === 'Read') return Number(n);
+  }
+  return 0;
 }

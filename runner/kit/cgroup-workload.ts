@@ -2,14 +2,14 @@
 // on the cleanup stack right after clone(), optionally put into cgroups before they execve().
 import { createInterface } from 'node:readline';
 import { workloadPath, type Child, type ExitStatus } from '../../addon/index.js';
-import type { Requirement, StepContext } from '../core/model.js';
+import { LabError, type Requirement, type StepContext, type Text } from '../core/model.js';
 import type { Cgroup } from './cgroup.js';
 import { pause } from './cgroup-measure.js';
 
 export type WorkloadName = 'spin' | 'threads' | 'alloc' | 'dread';
 
 /** A requirement: these workload programs are built (npm run build:addon builds them next to the probe). */
-export function workloadsBuilt(id: string, description: string, names: readonly WorkloadName[]): Requirement {
+export function workloadsBuilt(id: string, description: Text, names: readonly WorkloadName[]): Requirement {
   return {
     id,
     description,
@@ -18,7 +18,8 @@ export function workloadsBuilt(id: string, description: string, names: readonly 
         for (const w of names) workloadPath(w);
         return { ok: true };
       } catch (e) {
-        return { ok: false, reason: (e as Error).message, remedy: 'npm run build:addon' };
+        const why = (e as Error).message;
+        return { ok: false, reason: { en: why, zh: `负载程序没有构建：${why}` }, remedy: { en: 'npm run build:addon', zh: 'npm run build:addon' } };
       }
     },
   };
@@ -58,7 +59,7 @@ export class Workload {
     const file = workloadPath(name);
     const { child, id } = ctx.spawn(
       { argv: [file, ...args], actions: into.length > 0 ? [{ do: 'wait' }] : [], stdio: ['null', 'pipe', 'pipe'] },
-      `nslab-workload-${name}`,
+      { en: `nslab-workload-${name}`, zh: `负载程序 nslab-workload-${name}` },
     );
     const w = new Workload(ctx, child, id);
     try {
@@ -77,13 +78,14 @@ export class Workload {
   }
 
   /** The first line that satisfies `pred`, polling until it comes (or `timeoutMs`). */
-  async line(pred: (o: Record<string, unknown>) => boolean, what: string, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+  async line(pred: (o: Record<string, unknown>) => boolean, what: Text, timeoutMs = 10_000): Promise<Record<string, unknown>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.lines.find(pred);
       if (found) return found;
-      if (this.closed) throw new Error(`the workload ended before it printed ${what}`);
-      if (Date.now() > deadline) throw new Error(`no ${what} from the workload within ${timeoutMs} ms`);
+      if (this.closed) throw new LabError({ en: `the workload ended before it printed ${what.en}`, zh: `负载程序在输出${what.zh}之前就结束了` });
+      if (Date.now() > deadline)
+        throw new LabError({ en: `no ${what.en} from the workload within ${timeoutMs} ms`, zh: `负载程序在 ${timeoutMs} ms 内没有输出${what.zh}` });
       await pause(this.ctx, 20);
     }
   }

@@ -3,12 +3,16 @@
 // before mkdir), moves processes in, writes limits and reads the kernel's own counters.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StepContext } from '../core/model.js';
+import { LabError, type StepContext } from '../core/model.js';
+import { WHERE } from './container.js';
 import { tryRead } from '../core/proc.js';
 import type { CgroupHost, Placement } from './cgroup-host.js';
 import {
   cpuLimit,
   cpusetCpus,
+  cpuThrottling,
+  ioReadBytes,
+  ioStatFile,
   cpuUsageFile,
   freeze,
   frozenState,
@@ -18,6 +22,7 @@ import {
   readBps,
   type Intent,
   type MemoryCounters,
+  type Throttling,
   type Resource,
   type Version,
   type Write,
@@ -64,15 +69,19 @@ export class CgroupDir {
   child(suffix: string, opts: { show?: boolean } = {}): CgroupDir {
     const path = join(this.path, this.ctx.name(suffix));
     // An existing group is someone else's: never removed.
-    const { id } = this.ctx.cleanup.createSync({ kind: 'cgroup', path }, `cgroup ${path}`, () => {
+    const { id } = this.ctx.cleanup.createSync({ kind: 'cgroup', path }, { en: `cgroup ${path}`, zh: `cgroup ${path}` }, () => {
       try {
         mkdirSync(path);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        throw new Error(code === 'EEXIST' ? `${path} exists already and is not this run's: nslab leaves it alone` : (e as Error).message);
+        if (code !== 'EEXIST') throw e;
+        throw new LabError({
+          en: `${path} exists already and is not this run's: nslab leaves it alone`,
+          zh: `${path} 已经存在，不属于本次运行：nslab 不碰它`,
+        });
       }
     });
-    if (opts.show !== false) this.ctx.transcript({ command: `mkdir ${path}`, output: '', where: 'host' });
+    if (opts.show !== false) this.ctx.transcript({ command: `mkdir ${path}`, output: '', where: WHERE.host });
     return new CgroupDir(this.ctx, path, this.version, this.mount, id);
   }
 
@@ -91,7 +100,7 @@ export class CgroupDir {
   /** `cat` a file for the learner; returns its text. */
   show(name: string): string {
     const text = this.read(name);
-    this.ctx.transcript({ command: `cat ${this.file(name)}`, output: text.replace(/\n+$/, ''), where: 'host' });
+    this.ctx.transcript({ command: `cat ${this.file(name)}`, output: text.replace(/\n+$/, ''), where: WHERE.host });
     return text;
   }
 
@@ -106,7 +115,7 @@ export class CgroupDir {
     if (opts.show !== false) {
       const output = outcome.ok ? '' : `write error: ${ERRNO_TEXT[outcome.code!] ?? outcome.code} (${outcome.code})`;
       const shownValue = /\s/.test(value) ? `"${value}"` : value;
-      this.ctx.transcript({ command: `echo ${shownValue} > ${this.file(name)}`, output, where: 'host' });
+      this.ctx.transcript({ command: `echo ${shownValue} > ${this.file(name)}`, output, where: WHERE.host });
     }
     return outcome;
   }
@@ -144,7 +153,8 @@ export class CgroupDir {
     if (this.subtreeControl().includes(controller)) return { ok: true };
     let id: number | undefined;
     if (this.undoId === undefined) {
-      id = this.ctx.cleanup.push({ kind: 'subtree', mount: this.path, controller }, `+${controller} in ${this.file('cgroup.subtree_control')}`);
+      const where = this.file('cgroup.subtree_control');
+      id = this.ctx.cleanup.push({ kind: 'subtree', mount: this.path, controller }, { en: `+${controller} in ${where}`, zh: `${where} 中的 +${controller}` });
     }
     const r = this.tryWrite('cgroup.subtree_control', `+${controller}`, opts);
     if (!r.ok && id !== undefined) this.ctx.cleanup.release(id);
@@ -185,7 +195,7 @@ export class Cgroup {
     const placements = new Map<Resource, Placement>();
     for (const r of resources) {
       const p = host.place(r, prefer);
-      if (!p) throw new Error(host.whyMissing(r, prefer));
+      if (!p) throw new LabError(host.whyMissing(r, prefer));
       placements.set(r, p);
     }
     const dirs = new Map<string, CgroupDir>();
@@ -301,6 +311,19 @@ export class Cgroup {
   cpuUsagePath(): string {
     const dir = this.dir('cpuacct');
     return dir.file(cpuUsageFile(dir.version).file);
+  }
+
+  /** The CFS bandwidth counters (cpu.stat of the cpu controller): how often the quota stopped the group. */
+  cpuThrottling(opts: { show?: boolean } = {}): Throttling {
+    const dir = this.dir('cpu');
+    return cpuThrottling(dir.version, opts.show ? dir.show('cpu.stat') : dir.read('cpu.stat'));
+  }
+
+  /** Bytes the group read from one device ("MAJ:MIN"), as the kernel's I/O accounting has it. */
+  ioReadBytes(device: string, opts: { show?: boolean } = {}): number {
+    const dir = this.dir('io');
+    const file = ioStatFile(dir.version);
+    return ioReadBytes(dir.version, opts.show ? dir.show(file) : dir.read(file), device);
   }
 
   memoryCounters(): MemoryCounters {

@@ -1,22 +1,26 @@
 // One helper for host commands: find the program, run it through the addon, show the learner
 // the command and its real output, and fail with the command, its exit and its stderr.
 import type { RunResult } from '../../addon/index.js';
-import type { StepContext } from '../core/model.js';
+import { LabError, type StepContext, type Text } from '../core/model.js';
 import { shown, which, type Container } from './container.js';
 
 /** The absolute path of a host program; throws one clear sentence when it is not installed. */
 export function program(name: string): string {
   if (name.includes('/')) return name;
   const p = which(name);
-  if (p === undefined) throw new Error(`the ${name} command is not installed on this host (looked in PATH, /usr/sbin, /sbin, /usr/bin and /bin)`);
+  if (p === undefined)
+    throw new LabError({
+      en: `the ${name} command is not installed on this host (looked in PATH, /usr/sbin, /sbin, /usr/bin and /bin)`,
+      zh: `这台主机没有安装 ${name} 命令（查找了 PATH、/usr/sbin、/sbin、/usr/bin 和 /bin）`,
+    });
   return p;
 }
 
 export interface CmdOptions {
   /** What the learner sees as the command (default: argv joined by spaces). */
   readonly command?: string;
-  /** Where it runs, as shown ("host", "c1"…). */
-  readonly where?: string;
+  /** Where it runs, as shown ({en: 'host', zh: '主机'}, "c1"…). */
+  readonly where?: Text;
   /**
    * Run it inside this container instead of on the host. The program is then named as the
    * container sees it: a bare name is passed as is (give `program('ps')` when the container
@@ -35,7 +39,14 @@ export interface CmdOptions {
  */
 export async function must(ctx: StepContext, argv: readonly string[], opts: CmdOptions = {}): Promise<RunResult> {
   const r = await attempt(ctx, argv, opts);
-  if (r.code !== 0) throw new Error(`${opts.command ?? argv.join(' ')} failed (exit ${r.code ?? r.signal}): ${(r.stderr || r.stdout).trim()}`);
+  if (r.code !== 0) {
+    const what = opts.command ?? argv.join(' ');
+    const said = (r.stderr || r.stdout).trim();
+    throw new LabError({
+      en: `${what} failed (exit ${r.code ?? r.signal}): ${said}`,
+      zh: `${what} 失败（退出码 ${r.code ?? r.signal}）：${said}`,
+    });
+  }
   return r;
 }
 

@@ -5,7 +5,7 @@ import { accessSync, constants as fsConstants } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { delimiter, join } from 'node:path';
 import { probePath, type Child, type Namespace, type RunResult, type SetupAction } from '../../addon/index.js';
-import type { StepContext } from '../core/model.js';
+import { LabError, type StepContext, type Text } from '../core/model.js';
 
 export interface MountEntry {
   readonly target: string;
@@ -43,7 +43,7 @@ export interface ContainerSpec {
   readonly probeArgs?: readonly string[];
   /** Where the probe is inside the container's final root (default: the host path). */
   readonly probeFile?: string;
-  readonly label?: string;
+  readonly label?: Text;
 }
 
 /** Find a program on the host PATH (labs show the classic commands with their real output). */
@@ -141,7 +141,7 @@ export class Container {
         actions: spec.actions ?? [],
         stdio: ['pipe', 'pipe', 'pipe'],
       },
-      spec.label ?? 'container process',
+      spec.label ?? { en: 'container process', zh: '容器进程' },
     );
     const lines = new LineReader(child);
     try {
@@ -175,7 +175,7 @@ export class Container {
   async exec(argv: readonly string[], opts: { actions?: readonly SetupAction[]; input?: string } = {}): Promise<RunResult> {
     const { child, id } = this.ctx.spawn(
       { argv, actions: [...this.joinActions(), ...(opts.actions ?? [])], stdio: [opts.input === undefined ? 'null' : 'pipe', 'pipe', 'pipe'] },
-      `exec ${argv[0]} in container ${this.pid}`,
+      { en: `exec ${argv[0]} in container ${this.pid}`, zh: `在容器 ${this.pid} 中执行 ${argv[0]}` },
     );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
     try {
@@ -203,30 +203,43 @@ export async function probeOnce(
   const probe = probePath();
   const { child, id } = ctx.spawn(
     { namespaces: spec.namespaces, argv: [spec.probeFile ?? probe, ...(spec.probeArgs ?? [])], actions: spec.actions ?? [], stdio: ['null', 'pipe', 'pipe'] },
-    spec.label ?? 'probe process',
+    spec.label ?? { en: 'probe process', zh: '探针进程' },
   );
   try {
     const result = await child.output();
     const line = result.stdout.split('\n').find((l) => l.startsWith('{"probe":1'));
-    if (!line) throw new Error(`the probe printed no report (exit ${result.code ?? result.signal}): ${result.stderr.trim()}`);
+    if (!line)
+      throw new LabError({
+        en: `the probe printed no report (exit ${result.code ?? result.signal}): ${result.stderr.trim()}`,
+        zh: `探针没有输出报告（退出码 ${result.code ?? result.signal}）：${result.stderr.trim()}`,
+      });
     return { report: JSON.parse(line) as ProbeReport, hostPid: child.pid, result };
   } finally {
     ctx.cleanup.release(id);
   }
 }
 
+/** Where a transcript ran, as the learner reads it. */
+export const WHERE = {
+  host: { en: 'host', zh: '主机' },
+  container: { en: 'container', zh: '容器' },
+} as const satisfies Record<string, Text>;
+
 /** Run a command with the addon (optionally in namespaces) and show it to the learner. */
 export async function shown(
   ctx: StepContext,
   command: string,
   argv: readonly string[],
-  opts: { namespaces?: readonly Namespace[]; actions?: readonly SetupAction[]; where?: string; container?: Container } = {},
+  opts: { namespaces?: readonly Namespace[]; actions?: readonly SetupAction[]; where?: Text; container?: Container } = {},
 ): Promise<RunResult> {
   let result: RunResult;
   if (opts.container) {
     result = await opts.container.exec(argv, opts.actions ? { actions: opts.actions } : {});
   } else {
-    const { child, id } = ctx.spawn({ argv, namespaces: opts.namespaces ?? [], actions: opts.actions ?? [], stdio: ['null', 'pipe', 'pipe'] }, `${argv[0]} process`);
+    const { child, id } = ctx.spawn(
+      { argv, namespaces: opts.namespaces ?? [], actions: opts.actions ?? [], stdio: ['null', 'pipe', 'pipe'] },
+      { en: `${argv[0]} process`, zh: `${argv[0]} 进程` },
+    );
     try {
       result = await child.output();
     } finally {
@@ -234,6 +247,6 @@ export async function shown(
     }
   }
   const output = (result.stdout + result.stderr).replace(/\n+$/, '');
-  ctx.transcript({ command, output, where: opts.where ?? (opts.container ? 'container' : 'host') });
+  ctx.transcript({ command, output, where: opts.where ?? (opts.container ? WHERE.container : WHERE.host) });
   return result;
 }

@@ -32,7 +32,8 @@ function trackingMount(): string {
 export async function interactive(ctx: StepContext, spec: InteractiveSpec): Promise<number> {
   const shell = spec.shell ?? (existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh');
   const group = join(trackingMount(), ctx.name('shell'));
-  const { id: groupId } = ctx.cleanup.createSync({ kind: 'cgroup', path: group, killAll: true }, `cgroup ${group} of the shell and all it started`, () =>
+  const label = { en: `cgroup ${group} of the shell and all it started`, zh: `shell 及其启动的一切所在的 cgroup ${group}` };
+  const { id: groupId } = ctx.cleanup.createSync({ kind: 'cgroup', path: group, killAll: true }, label, () =>
     mkdirSync(group),
   );
   const waits = (spec.actions ?? []).some((a) => a.do === 'wait');
@@ -50,7 +51,7 @@ export async function interactive(ctx: StepContext, spec: InteractiveSpec): Prom
         PS1: `[nslab ${spec.labId}] \\u@\\h:\\w\\$ `,
       },
     },
-    'shell process',
+    { en: 'shell process', zh: 'shell 进程' },
   );
   // SIGTERM and SIGHUP end the shell and everything in its group; Ctrl-C belongs to the shell.
   const teardown = () => removeCgroup(group, { killAll: true });

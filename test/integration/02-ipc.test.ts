@@ -18,17 +18,19 @@ describe('lab 02-ipc (integration)', function () {
     ]);
     expect(checks.find((c) => c.id === 'host-lists-queue')!.observed).to.match(/listed; ipcs -q: listed/);
     expect(checks.find((c) => c.id === 'own-queue-inside-only')!.observed).to.match(/inside: listed; host: absent/);
+    expect(checks.find((c) => c.id === 'namespace-freed')!.observed).to.match(/held while running by: process (\d+); PID \1 gone; held now by: none/);
   });
 
   it('shows the explanation, the commands and their output in run mode', async function () {
     const r = await nslab(['run', '02-ipc', '--lang', 'zh']);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.contain('一张全新的空 key 表');
-    expect(r.stdout).to.match(/\$ ipcs -q\s+\[container\]\n[\s\S]*?0x6e73[0-9a-f]{4}/);
+    expect(r.stdout).to.match(/\$ ipcs -q\s+\[容器\]\n[\s\S]*?0x6e69[0-9a-f]{4}/);
+    expect(r.stdout).to.match(/现在 ipc:\[\d+\] 的持有者：无/);
   });
 
   it('removes the host queue when interrupted with SIGINT while the container runs', async function () {
-    await expectCleanInterrupt('02-ipc', /\$ ipcs -q\s+\[container\]/);
+    await expectCleanInterrupt('02-ipc', /\$ ipcs -q\s+\[(container|容器)\]/);
   });
 
   it('opens a shell in a new IPC namespace where the host queues do not exist', async function () {

@@ -13,7 +13,7 @@ describe('lab 04-mount (integration)', function () {
     // Then every check passed, with real observations, and no mount is left behind
     const checks = report.labs[0]!.steps.flatMap((s) => s.checks);
     expect(checks.map((c) => c.id)).to.include.members([
-      'ps-two', 'proc-is-own', 'host-mountinfo-unchanged', 'copy-is-peer', 'mount-leaks',
+      'ps-two', 'proc-is-own', 'host-mountinfo-unchanged', 'proc-copy-keeps-propagation', 'copy-is-peer', 'mount-leaks',
       'leak-removed', 'private-copies', 'mount-contained', 'host-clean',
     ]);
     expect(checks.find((c) => c.id === 'ps-two')!.observed).to.match(/^2 processes: PIDs 1, \d+$/);
@@ -24,7 +24,9 @@ describe('lab 04-mount (integration)', function () {
     const r = await nslab(['run', '04-mount', '--lang', 'zh']);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.contain('MS_REC|MS_PRIVATE 把挂载关在里面');
-    expect(r.stdout).to.match(/\$ ps -e\s+\[container\]\n\s+PID TTY\s+TIME CMD\n\s+1 \?.*\n\s+\d+ \?.*ps\n\s+\$/);
+    // The verdict on the article's /proc mount is judged from the mount at /proc, not from /
+    expect(r.stdout).to.match(/文章的 mount -t proc proc \/proc 落在 \/proc 上现有的挂载上/);
+    expect(r.stdout).to.match(/\$ ps -e\s+\[容器\]\n\s+PID TTY\s+TIME CMD\n\s+1 \?.*\n\s+\d+ \?.*ps\n\s+\$/);
   });
 
   it('removes a leaked mount when interrupted with SIGINT while it exists', async function () {

@@ -22,6 +22,8 @@ describe('lab 06-ns-files (integration)', function () {
       'lsns-agrees', 'nsenter-agrees', 'bind-holds', 'no-process-left', 'setns-held', 'released',
     ]);
     expect(checks.find((c) => c.id === 'setns-held')!.observed).to.contain('hostname container');
+    // And the released namespace was searched for on the whole machine, and found nowhere
+    expect(checks.find((c) => c.id === 'released')!.observed).to.match(/named by: nothing \(scanned [1-9]\d* processes, [1-9]\d* mount namespaces\)/);
     // And the held namespace's bind mount is gone with everything else
     expect(hostSnapshot()).to.deep.equal(before);
   });
@@ -30,8 +32,9 @@ describe('lab 06-ns-files (integration)', function () {
     const r = await nslab(['run', '06-ns-files', '--lang', 'zh']);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.contain('用绑定挂载保住 namespace');
-    expect(r.stdout).to.match(/\$ ls -l \/proc\/\d+\/ns\s+\[host \(child\)\]\n(.*\n)*.*uts -> uts:\[\d+\]/);
-    expect(r.stdout).to.match(/\$ hostname\s+\[setns\(\S+nslab-uts-hold\)\]\n\s+container/);
+    expect(r.stdout).to.match(/\$ ls -l \/proc\/\d+\/ns\s+\[主机（子进程）\]\n(.*\n)*.*uts -> uts:\[\d+\]/);
+    expect(r.stdout).to.match(/\$ hostname\s+\[setns\(\S+nslab-uts-hold\) 之后\]\n\s+container/);
+    expect(r.stdout).to.contain('卸载：最后一个引用消失');
   });
 
   it('cleans up when interrupted with SIGINT while the namespace is held', async function () {

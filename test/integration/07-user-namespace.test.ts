@@ -36,19 +36,25 @@ describe('lab 07-user-namespace (integration)', function () {
     // Then every check passed with real observations, and nothing changed on the host
     const checks = report.labs[0]!.steps.flatMap((s) => s.checks);
     expect(checks.map((c) => c.id)).to.include.members([
-      'runs-unprivileged', 'overflow-ids', 'map-empty', 'uid-map-written', 'gid-map-eperm',
-      'gid-map-after-deny', 'maps-read-back', 'root-inside', 'host-sees-1000', 'own-hostname', 'root-file-closed',
+      'runs-unprivileged', 'full-range', 'overflow-ids', 'map-empty', 'other-uid-eperm', 'uid-map-written', 'second-write-eperm',
+      'gid-map-eperm', 'gid-map-after-deny', 'root-inside', 'host-sees-1000', 'ids-across', 'own-hostname', 'root-file-closed',
+      'unprivileged-creator', 'all-new-ns', 'hostname-inside-only', 'pid-one', 'fresh-proc',
     ]);
     expect(checks.find((c) => c.id === 'overflow-ids')!.observed).to.match(/uid 65534, gid 65534/);
     expect(checks.find((c) => c.id === 'gid-map-eperm')!.observed).to.contain('EPERM');
     expect(checks.find((c) => c.id === 'host-sees-1000')!.observed).to.contain('Uid: 1000 1000 1000 1000');
+    expect(checks.find((c) => c.id === 'ids-across')!.observed).to.contain('new file: host 1000:1000, inside 0:0');
+    expect(checks.find((c) => c.id === 'second-write-eperm')!.observed).to.contain('second: refused (EPERM)');
+    expect(checks.find((c) => c.id === 'pid-one')!.observed).to.match(/probe: PID 1; NSpid: \d+ 1/);
     expect(workspaces()).to.deep.equal(wsBefore);
   });
 
   it('shows the explanation, the refused write and the fix in run mode', async function () {
     const r = await nslab(['run', LAB, '--lang', 'zh']);
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.contain('里面是 root,外面是 uid 1000');
+    expect(r.stdout).to.contain('里面是 root，外面是 uid 1000');
+    expect(r.stdout).to.match(/\$ echo '0 0 1' > \/proc\/\d+\/uid_map\s+\[父进程，uid 1000\]\n\s+bash: echo: write error: Operation not permitted/);
+    expect(r.stdout).to.match(/\$ ps -e -o pid,comm\s+\[[^\]]*\]\n\s+PID COMMAND\n\s+1 nslab-probe\n/);
     expect(r.stdout).to.match(/\$ echo '0 1000 1' > \/proc\/\d+\/gid_map\s+\[[^\]]*uid 1000\]\n\s+bash: echo: write error: Operation not permitted/);
     expect(r.stdout).to.match(/\$ echo 'deny' > \/proc\/\d+\/setgroups/);
     expect(r.stdout).to.match(/\$ id\s+\[[^\]]*\]\n\s+uid=0\(root\) gid=0\(root\)/);

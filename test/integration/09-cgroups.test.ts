@@ -12,14 +12,18 @@ describe('lab 09-cgroups (integration)', function () {
     // Every check passes from the kernel's counters and nothing is left on the host
     const { report, check } = await expectLabPasses('09-cgroups');
     const steps = report.labs[0]!.steps;
-    expect(steps.map((s) => s.id)).to.deep.equal(['hierarchies', 'cpu', 'cpuset-threads', 'memory', 'blkio', 'freezer']);
+    expect(steps.map((s) => s.id)).to.deep.equal(['hierarchies', 'cpu', 'cpuset-threads', 'memory', 'blkio', 'freezer', 'devices', 'net_cls']);
     const m = (id: string) => steps.find((s) => s.id === id)!.measurements as Record<string, Record<string, unknown>>;
-    expect(m('cpu').cpu!.limitedPercent).to.be.within(17, 23);
-    expect(m('cpuset-threads').threads!.totalPercent).to.be.within(45, 55);
-    expect(m('memory').memory!.signal).to.equal('SIGKILL');
-    expect(m('blkio').blkio!.throttledMiBps).to.be.within(0.85, 1.15);
-    expect(m('freezer').freezer!.frozenPercent).to.be.below(1);
-    expect(check('quota-written').observed).to.match(/cpu\.cfs_quota_us: 20000|cpu\.max: 20000 100000/);
+    expect(m('cpu')['cpu % of one CPU']!.quota20000).to.be.within(17, 23);
+    expect(m('cpuset-threads')['cpu % of one CPU']!.total).to.be.within(45, 55);
+    expect(m('memory').memory).to.include({ moved: 'SIGKILL', inside: 'SIGKILL', big: 'SIGKILL' });
+    expect(m('blkio')['MiB/s']!.limit1MiBps).to.be.within(0.85, 1.15);
+    expect(m('freezer')['cpu % of one CPU']!.frozen).to.be.below(1);
+    // every number a step measures is charted with others of its unit: no version or window among them
+    for (const s of steps)
+      for (const [name, v] of Object.entries(s.measurements ?? {})) expect((v as Record<string, unknown>).version, `${s.id} ${name}`).to.not.be.a('number');
+    expect(check('null-denied-inside').observed).to.match(/\/dev\/null inside: EPERM/);
+    expect(check('moved-oom-killed').observed).to.match(/oom_kill 0 → 1/);
   });
 
   it('shows the explanation, the files it writes and bar charts in run mode', async function () {
@@ -27,9 +31,10 @@ describe('lab 09-cgroups (integration)', function () {
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.contain('把死循环限制在 20% 的 CPU');
     expect(r.stdout).to.match(/\$ echo 20000 > \/sys\/fs\/cgroup\/\S*nslab-[0-9a-f]{4}-cpu\/cpu\.cfs_quota_us|\$ echo "20000 100000" > \/sys\/fs\/cgroup\/\S*nslab-[0-9a-f]{4}-cpu\/cpu\.max/);
-    expect(r.stdout).to.match(/article: cpu\.cfs_quota_us = 20000 +→ +here \(cgroup v[12]\)/);
-    expect(r.stdout).to.match(/quota 20000\/100000 +█+░+ +\d+\.\d %/);
-    expect(r.stdout).to.match(/read, 1 MiB\/s limit +█*░+ +\d\.\d\d MiB\/s/);
+    expect(r.stdout).to.match(/原文写的是 cpu\.cfs_quota_us = 20000；nslab 在本机（cgroup v[12]）写的是 /);
+    expect(r.stdout).to.match(/原文写的是 memory\.limit_in_bytes = 64k；nslab 在本机（cgroup v[12]）写的是 \S+ = 65536/);
+    expect(r.stdout).to.match(/配额 20000\/100000 +█+░+ +\d+\.\d %/);
+    expect(r.stdout).to.match(/读，限速 1 MiB\/s +█*░+ +\d\.\d\d MiB\/s/);
   });
 
   it('removes its groups and workload when interrupted with SIGINT in the middle of a measurement', async function () {

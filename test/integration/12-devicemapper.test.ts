@@ -104,9 +104,11 @@ describe('lab 12-devicemapper and the VM runner (integration)', function () {
     expect(report.host.cgroup).to.equal('v2');
     const checks = report.labs[0]!.steps.flatMap((s) => s.checks.map((c) => c.id));
     expect(checks).to.include.members([
-      'pool-table',
-      'origin-suspended',
+      'metadata-formatted',
+      'volume-size',
+      'origin-held',
       'snapshot-has-base',
+      'copy-on-write-allocates',
       'base-unchanged',
       'snapshot-blind-to-base',
       'sees-both-files',
@@ -126,6 +128,38 @@ describe('lab 12-devicemapper and the VM runner (integration)', function () {
     expect(r.stdout).to.match(/\$ dmsetup suspend nslab-[0-9a-f]{4}-thin0\b/);
     expect(r.stdout).to.match(/State:\s+SUSPENDED/);
     expect(r.stdout).not.to.contain('\r');
+  });
+
+  it('opens a shell next to the mounted volumes in the VM (nslab shell) and removes them on exit', async function () {
+    vmOnly(this);
+    // The learner's session, typed into the guest's shell: read both volumes, then follow the
+    // README's suggestion (a snapshot of the snapshot, mounted) and exit from inside its mount.
+    const script = `
+{ printf 'export DM_DISABLE_UDEV=1\\n'
+  printf 'P=$(ls /dev/mapper | grep -- -pool); T=\${P%%-pool}\\n'
+  printf 'cat base/id.txt snap1/id.txt; test -s README && echo readme-ok\\n'
+  printf 'dmsetup suspend $T-snap1; dmsetup message $P 0 "create_snap 2 1"; dmsetup resume $T-snap1\\n'
+  printf 'dmsetup create $T-snap2 --table "0 2097152 thin /dev/mapper/$P 2"; mkdir -p snap2; mount /dev/mapper/$T-snap2 snap2; ls snap2; cd snap2\\n'
+  printf 'exit 3\\n'
+} | "$NSLAB_NODE" "$NSLAB_BIN" shell 12-devicemapper > /tmp/shell.log 2>&1
+echo "shell: exit $?"
+cat /tmp/shell.log
+echo "left: dm=$(dmsetup ls | grep -c '^nslab-') loops=$(losetup -a | grep -c nslab) mounts=$(grep -c ' /run/nslab/' /proc/self/mountinfo) run=$(ls /run/nslab 2>/dev/null | wc -l)"
+`;
+    const file = join(mkdtempSync('/tmp/nslab-vm-test-'), 'script.sh');
+    writeFileSync(file, script);
+    try {
+      const before = hostSnapshot();
+      const r = await nslab(['run', '12-devicemapper', '--vm'], { env: { NSLAB_VM_TEST_SCRIPT: file } });
+      expect(r.code, `${r.stdout}\n${r.stderr}`).to.equal(0);
+      expect(r.stdout).to.match(/shell: exit 3\n/);
+      expect(r.stdout).to.contain('hello world, I am a base\nhello world, I am a base\nreadme-ok');
+      expect(r.stdout).to.match(/id\.txt\s+lost\+found/);
+      expect(r.stdout).to.match(/left: dm=0 loops=0 mounts=0 run=0/);
+      expectHostAsBefore(before);
+    } finally {
+      rmSync(join(file, '..'), { recursive: true, force: true });
+    }
   });
 
   it('removes everything inside the VM when the lab is interrupted or fails there', async function () {
@@ -222,7 +256,11 @@ left
     const r = await nslab(['verify', ...labs, '--vm', '--reporter', 'json']);
     const report = parse(r);
     expect(report.host.cgroup).to.equal('v2');
-    expect(notPassed(report), r.stderr).to.deep.equal([]);
+    // On a pure v2 kernel the v1-only experiments of 09 (devices, net_cls) are skipped with why;
+    // every other check must pass.
+    const v1Only = /^09-cgroups\/(devices|net_cls)\/\S+ skipped: .*(BPF|v1 subsystem)/;
+    expect(notPassed(report).filter((l) => !v1Only.test(l)), r.stderr).to.deep.equal([]);
+    expect(notPassed(report).filter((l) => v1Only.test(l))).to.have.length(3);
     expect(r.code).to.equal(0);
     expectHostAsBefore(before);
   });

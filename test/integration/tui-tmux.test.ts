@@ -66,7 +66,7 @@ describe('the guided tour in a real terminal (tmux)', function () {
     tmux.keys('j', 'l');
     await tmux.until((s) => /▸ 02-ipc .*○ 未运行/.test(s), 'the second lab selected, in Chinese');
     // When the tour has loaded every lab (only then does the list count a lab's steps) and waits
-    await tmux.until((s) => /打开这个实验 \(\d+ 个步骤\)/.test(s), 'the lab loaded behind the list');
+    await tmux.until((s) => /打开这个实验[（(]\d+ 个步骤[）)]/.test(s), 'the lab loaded behind the list');
     await new Promise((r) => setTimeout(r, 500));
     expect(tmux.screen()).not.to.contain('NSLAB-EXIT');
     // Then it still answers keys, and q quits with 0
@@ -108,10 +108,11 @@ describe('the guided tour without a terminal', function () {
     const r = await nslab(['tour', '01-uts', '--lang', 'zh']);
     // Then it is plain text: explanations, commands, ✓ lines and the summary, no escape codes
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.contain('■ 01-uts — UTS namespace:独立的主机名');
-    expect(r.stdout).to.match(/\$ hostname\s+\[container\]\n\s+container/);
-    expect(r.stdout).to.match(/^\s+✓ /m);
-    expect(r.stdout).to.contain('5 passed, 0 failed, 0 skipped');
+    expect(r.stdout).to.match(/■ 01-uts — UTS namespace[:：]独立的主机名/);
+    expect(r.stdout).to.match(/^ {2}解决的问题 /m); // the six-question card, before the first step
+    expect(r.stdout).to.match(/\$ hostname\s+\[容器\]\n\s+container/);
+    expect(r.stdout).to.match(/^\s+✓ .* — 观察到 /m);
+    expect(r.stdout).to.match(/通过 \d+ 项，失败 0 项，跳过 0 项/);
     expect(r.stdout).not.to.contain('\x1b[');
   });
 });

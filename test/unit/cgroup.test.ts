@@ -6,10 +6,13 @@ import { Cgroup } from '../../runner/kit/cgroup.js';
 import { CgroupHost, majMin } from '../../runner/kit/cgroup-host.js';
 import {
   cpuLimit,
+  cpuThrottling,
   cpuUsageFile,
   cpusetCpus,
   freeze,
   frozenState,
+  ioReadBytes,
+  ioStatFile,
   memoryCounters,
   memoryLimit,
   parseCpuList,
@@ -25,7 +28,7 @@ import {
 import { CleanupStack } from '../../runner/core/cleanup.js';
 import { claimRun } from '../../runner/core/owner.js';
 import { addonStatus, spawn, workloadPath } from '../../addon/index.js';
-import type { StepContext, Transcript } from '../../runner/core/model.js';
+import type { StepContext, TranscriptIn } from '../../runner/core/model.js';
 import { isRoot } from '../../runner/kit/requirements.js';
 import { useTempRunDir } from '../helpers.js';
 
@@ -203,20 +206,47 @@ describe('cgroup driver: one vocabulary for v1 and v2', function () {
   it('reads the OOM counters of both versions', function () {
     const v1: Record<string, string> = {
       'memory.limit_in_bytes': '33554432\n',
+      'memory.usage_in_bytes': '32505856\n',
       'memory.failcnt': '103\n',
       'memory.oom_control': 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n',
       'memory.max_usage_in_bytes': '33554432\n',
     };
     expect(memoryCounters(1, (f) => v1[f])).to.deep.equal({
       limit: 33554432,
+      usage: 32505856,
       limitHits: 103,
       oomKills: 1,
       peak: 33554432,
-      files: ['memory.limit_in_bytes', 'memory.failcnt', 'memory.oom_control', 'memory.max_usage_in_bytes'],
+      files: ['memory.limit_in_bytes', 'memory.usage_in_bytes', 'memory.failcnt', 'memory.oom_control', 'memory.max_usage_in_bytes'],
     });
     const v2: Record<string, string> = { 'memory.max': '33554432\n', 'memory.events': 'low 0\nhigh 0\nmax 57\noom 1\noom_kill 1\noom_group_kill 0\n' };
-    expect(memoryCounters(2, (f) => v2[f])).to.deep.equal({ limit: 33554432, limitHits: 57, oomKills: 1, peak: null, files: ['memory.max', 'memory.events'] });
+    expect(memoryCounters(2, (f) => v2[f])).to.deep.equal({ limit: 33554432, usage: null, limitHits: 57, oomKills: 1, peak: null, files: ['memory.max', 'memory.events'] });
     expect(memoryCounters(2, (f) => ({ 'memory.max': 'max\n' })[f]).limit).to.equal(Infinity);
+    expect(memoryCounters(2, (f) => ({ 'memory.max': 'max\n', 'memory.current': '65536\n' })[f]).usage).to.equal(65536);
+  });
+
+  it('reads the CFS bandwidth counters of cpu.stat (v1 throttled_time in ns, v2 throttled_usec)', function () {
+    expect(cpuThrottling(1, 'nr_periods 48\nnr_throttled 44\nthrottled_time 3520000000\nnr_bursts 0\nburst_time 0\n')).to.deep.equal({
+      periods: 48,
+      throttled: 44,
+      throttledUs: 3_520_000,
+    });
+    expect(cpuThrottling(2, 'usage_usec 537554\nuser_usec 537554\nsystem_usec 0\nnr_periods 25\nnr_throttled 24\nthrottled_usec 1900000\n')).to.deep.equal({
+      periods: 25,
+      throttled: 24,
+      throttledUs: 1_900_000,
+    });
+    expect(cpuThrottling(2, 'usage_usec 1\n')).to.deep.equal({ periods: 0, throttled: 0, throttledUs: 0 });
+  });
+
+  it('reads the bytes a group read from one device (v1 io_service_bytes, v2 io.stat)', function () {
+    expect(ioStatFile(1)).to.equal('blkio.throttle.io_service_bytes');
+    expect(ioStatFile(2)).to.equal('io.stat');
+    const v1 = '7:3 Read 3211264\n7:3 Write 0\n7:3 Sync 3211264\n7:3 Async 0\n7:3 Total 3211264\n7:30 Read 5\nTotal 3211264\n';
+    expect(ioReadBytes(1, v1, '7:3')).to.equal(3211264);
+    expect(ioReadBytes(1, v1, '7:4')).to.equal(0);
+    expect(ioReadBytes(2, '7:3 rbytes=3211264 wbytes=0 rios=49 wios=0 dbytes=0 dios=0\n', '7:3')).to.equal(3211264);
+    expect(ioReadBytes(2, '', '7:3')).to.equal(0);
   });
 });
 
@@ -237,7 +267,7 @@ describe('cgroup driver: where each resource lives', function () {
     expect(h.place('freezer', 2)).to.deep.equal({ resource: 'freezer', version: 2, mount: '/sys/fs/cgroup/unified', controller: null });
     expect(h.place('cpuacct', 2)!.controller).to.equal(null);
     expect(h.place('memory', 2)).to.equal(undefined);
-    expect(h.whyMissing('memory', 2)).to.match(/offers hugetlb \(memory is bound to a v1 hierarchy\)/);
+    expect(h.whyMissing('memory', 2).en).to.match(/offers hugetlb \(memory is bound to a v1 hierarchy\)/);
   });
 
   it('on a v2-only host uses cgroup2 for everything', function () {
@@ -253,7 +283,7 @@ describe('cgroup driver: where each resource lives', function () {
     expect(h.mode).to.equal('v1');
     expect(h.place('cpu')!.mount).to.equal(h.place('cpuacct')!.mount);
     expect(h.place('freezer')).to.equal(undefined);
-    expect(h.whyMissing('freezer')).to.equal(
+    expect(h.whyMissing('freezer').en).to.equal(
       'the freezer controller is not available here: no cgroup v1 hierarchy has the freezer controller, and cgroup2 is not mounted',
     );
   });
@@ -269,7 +299,7 @@ describe('cgroup driver: device numbers', function () {
 
 describe('cgroup driver: v2 path on the real cgroup2 mount', function () {
   useTempRunDir();
-  const transcripts: Transcript[] = [];
+  const transcripts: TranscriptIn[] = [];
   const ctx = (cleanup: CleanupStack): StepContext => ({
     lang: 'en',
     cleanup,

@@ -10,6 +10,10 @@ import { claimRun, ResourceLock, tokenLive } from '../../runner/core/owner.js';
 import { ensureRunDir, RunDirError, runDir } from '../../runner/core/paths.js';
 import { undoEntry } from '../../runner/core/undo.js';
 import { isRoot } from '../../runner/kit/requirements.js';
+import type { Text } from '../../runner/core/model.js';
+
+/** A cleanup label (the stack's own tests need no Chinese: one test below checks it speaks zh). */
+const L = (en: string): Text => ({ en, zh: en });
 
 /** A journal line as a crashed run would have written it. */
 const intend = (id: number, entry: object, label = `entry ${id}`) => JSON.stringify({ v: 1, at: 'intend', id, label, entry });
@@ -30,9 +34,9 @@ describe('cleanup stack and journal', function () {
     // Given two directories recorded and then created beneath the run's directory
     const stack = new CleanupStack(claimRun('unit'));
     const outer = join(stack.run.dir, 'outer');
-    stack.push({ kind: 'path', rel: 'outer' }, 'outer');
+    stack.push({ kind: 'path', rel: 'outer' }, L('outer'));
     mkdirSync(outer);
-    stack.push({ kind: 'path', rel: 'outer/inner' }, 'inner');
+    stack.push({ kind: 'path', rel: 'outer/inner' }, L('inner'));
     mkdirSync(join(outer, 'inner'));
     expect(readFileSync(stack.file, 'utf8').trim().split('\n')).to.have.length(2);
     // When the stack unwinds and the run closes
@@ -43,13 +47,25 @@ describe('cleanup stack and journal', function () {
     expect(existsSync(stack.run.dir)).to.equal(false);
   });
 
+  it("names what it removed in the run's language, and journals the English label", function () {
+    // Given a stack of a Chinese run with one directory recorded and created
+    const stack = new CleanupStack(claimRun('unit'), 'zh');
+    stack.push({ kind: 'path', rel: 'd' }, { en: 'a directory', zh: '一个目录' });
+    mkdirSync(join(stack.run.dir, 'd'));
+    // Then the journal keeps the English label (a later run of any language reads it)
+    expect(readFileSync(stack.file, 'utf8')).to.contain('"label":"a directory"');
+    // and the unwind names it in Chinese
+    expect(stack.unwind()).to.deep.equal({ removed: ['一个目录'], errors: [] });
+    stack.close();
+  });
+
   it('refuses to journal a path outside its own directory', function () {
     const stack = new CleanupStack(claimRun('unit'));
     expect(() => stack.rel('/etc/passwd')).to.throw(/not beneath/);
     expect(() => stack.rel(join(stack.run.dir, '..', 'x'))).to.throw(/not beneath/);
     // and anything a later run would refuse to read back
-    expect(() => stack.push({ kind: 'path', rel: 'a b' }, 'a space')).to.throw(/rel is not a valid value/);
-    expect(() => stack.push({ kind: 'netns', name: 'c1' }, 'no token')).to.throw(/name is not a valid value/);
+    expect(() => stack.push({ kind: 'path', rel: 'a b' }, L('a space'))).to.throw(/rel is not a valid value/);
+    expect(() => stack.push({ kind: 'netns', name: 'c1' }, L('no token'))).to.throw(/name is not a valid value/);
     expect(stack.size).to.equal(0);
     stack.close();
   });
@@ -58,12 +74,12 @@ describe('cleanup stack and journal', function () {
     if (!isRoot()) this.skip();
     // Given a removable directory and an /etc/netns entry of ours that is a symlink (never followed)
     const stack = new CleanupStack(claimRun('unit'));
-    stack.push({ kind: 'path', rel: 'gone' }, 'removable');
+    stack.push({ kind: 'path', rel: 'gone' }, L('removable'));
     mkdirSync(join(stack.run.dir, 'gone'));
     const name = stack.name('trap');
     const hadEtcNetns = existsSync('/etc/netns');
     mkdirSync('/etc/netns', { recursive: true });
-    stack.push({ kind: 'netnsConf', name }, 'a symlink nslab will not follow');
+    stack.push({ kind: 'netnsConf', name }, L('a symlink nslab will not follow'));
     symlinkSync(tmp.base(), `/etc/netns/${name}`);
     try {
       // When it unwinds and closes
@@ -87,14 +103,14 @@ describe('cleanup stack and journal', function () {
     const stack = new CleanupStack(claimRun('unit'));
     // A directory that exists already is someone else's: the entry goes, the directory stays
     mkdirSync(join(stack.run.dir, 'taken'));
-    expect(() => stack.createSync({ kind: 'path', rel: 'taken' }, 'taken', () => mkdirSync(join(stack.run.dir, 'taken')))).to.throw(/EEXIST/);
+    expect(() => stack.createSync({ kind: 'path', rel: 'taken' }, L('taken'), () => mkdirSync(join(stack.run.dir, 'taken')))).to.throw(/EEXIST/);
     expect(stack.size).to.equal(0);
     // A made one is confirmed ("own") with what proves it
-    const made = await stack.create({ kind: 'path', rel: 'made' }, 'made', async () => mkdirSync(join(stack.run.dir, 'made')));
+    const made = await stack.create({ kind: 'path', rel: 'made' }, L('made'), async () => mkdirSync(join(stack.run.dir, 'made')));
     const lines = readFileSync(stack.file, 'utf8').trim().split('\n').map((l) => parseLine(l));
     expect(lines.map((l) => l.at)).to.deep.equal(['intend', 'done', 'intend', 'own']);
     // keepOnFailure: a tool that failed half-way leaves an entry to undo
-    await stack.create({ kind: 'path', rel: 'half' }, 'half', () => Promise.reject(new Error('half-way')), { keepOnFailure: true }).catch(() => undefined);
+    await stack.create({ kind: 'path', rel: 'half' }, L('half'), () => Promise.reject(new Error('half-way')), { keepOnFailure: true }).catch(() => undefined);
     expect(stack.size).to.equal(2);
     const r = stack.unwind();
     stack.close();
@@ -105,7 +121,7 @@ describe('cleanup stack and journal', function () {
   it('refuses to create anything once it has unwound (an interrupted step keeps running)', function () {
     const stack = new CleanupStack(claimRun('unit'));
     stack.unwind();
-    expect(() => stack.push({ kind: 'path', rel: 'late' }, 'late')).to.throw(/being cleaned up/);
+    expect(() => stack.push({ kind: 'path', rel: 'late' }, L('late'))).to.throw(/being cleaned up/);
     stack.close();
   });
 
@@ -129,7 +145,7 @@ describe('cleanup stack and journal', function () {
 
   it("leaves a live run's objects alone and says whose they are", function () {
     const stack = new CleanupStack(claimRun('08-network'));
-    stack.push({ kind: 'path', rel: 'mine' }, 'mine');
+    stack.push({ kind: 'path', rel: 'mine' }, L('mine'));
     mkdirSync(join(stack.run.dir, 'mine'));
     const r = recoverAll();
     expect(r.live).to.deep.equal([`run ${process.pid} (08-network), token ${stack.run.token}`]);
@@ -225,7 +241,7 @@ describe('the safety net (objects with no journal)', function () {
     const dead = live.run.token === 'dead' ? 'beef' : 'dead';
     const liveGroup = join(v2!, live.name('kept'));
     const deadGroup = join(v2!, `nslab-${dead}-lost`);
-    live.push({ kind: 'cgroup', path: liveGroup }, 'live group');
+    live.push({ kind: 'cgroup', path: liveGroup }, L('live group'));
     mkdirSync(liveGroup);
     mkdirSync(deadGroup);
     mkdirSync(join(deadGroup, `nslab-${dead}-child`));

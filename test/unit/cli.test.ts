@@ -65,6 +65,39 @@ describe('cli', function () {
     expect(hostSnapshot()).to.deep.equal(before);
   });
 
+  it('says its errors, help and list in Chinese with --lang zh (or a zh locale)', async function () {
+    // An unknown lab, an unknown option (said in the language asked for later on the line)
+    let r = await nslab(['run', '99-nope', '--lang', 'zh']);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(/^nslab：没有实验 "99-nope"；你是不是想找 \d\d-[a-z-]+？/);
+    r = await nslab(['--frobnicate', '--lang=zh']);
+    expect(r.stderr.trim()).to.equal('nslab：未知的选项 "--frobnicate"：见 nslab --help。');
+    r = await nslab(['verify'], { env: { LANG: 'zh_CN.UTF-8', LC_ALL: '', LC_MESSAGES: '' } });
+    expect(r.stderr).to.contain('nslab verify 需要实验或 --all');
+    // help for each command
+    for (const cmd of ['', 'list', 'run', 'verify', 'doctor', 'shell', 'clean', 'tour', 'vm']) {
+      r = await nslab([...(cmd ? [cmd] : []), '--help', '--lang', 'zh']);
+      expect(r.code, cmd).to.equal(0);
+      expect(r.stdout, cmd).to.match(/[\u4e00-\u9fff]/);
+      expect(r.stdout, cmd).to.contain(`nslab ${cmd}`.trim());
+    }
+    // the list, with each lab's title and state in Chinese
+    r = await nslab(['list', '--lang', 'zh']);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.map((l) => l.split(/\s+/)[0])).to.deep.equal(catalogue);
+    for (const l of lines) expect(l).to.match(/(可用|尚未提供)$/);
+  });
+
+  it('runs every lab with run --all (it asks for root first, like a named lab)', async function () {
+    if (process.geteuid?.() !== 0) this.skip(); // switching to a normal user needs root
+    const r = await nslab(['run', '--all'], { uid: 65534, gid: 65534, env: { HOME: '/tmp' } });
+    expect(r.code).to.equal(1);
+    expect(r.stderr).not.to.contain('needs a lab');
+    expect(r.stderr.trim()).to.match(/^nslab: nslab run (\d\d-[a-z0-9-]+ )*01-uts .*needs root .*\(sudo npx nslab run --all\)\.$/);
+    const zh = await nslab(['run', '--all', '--lang', 'zh'], { uid: 65534, gid: 65534, env: { HOME: '/tmp' } });
+    expect(zh.stderr).to.contain('需要 root 才能创建 namespace 和挂载：请用 sudo 运行（sudo npx nslab run --all）。');
+  });
+
   it('rejects an unknown reporter', async function () {
     const r = await nslab(['verify', '01-uts', '--reporter', 'nope']);
     expect(r.code).to.equal(2);
@@ -87,6 +120,18 @@ describe('cli', function () {
     for (const id of catalogue) expect(r.stdout).to.match(new RegExp(`^[✓✗] ${id}\\s+(ready|\\S.*)$`, 'm'));
     // what it says about cgroups is what the host has
     expect(r.stdout).to.match(/^cgroup: (v1|v2|hybrid|none)/m);
+  });
+
+  it('doctor speaks Chinese with --lang zh: sections, statuses, requirements', async function () {
+    const r = await nslab(['doctor', '--lang', 'zh']);
+    expect(r.code, r.stderr).to.equal(0);
+    for (const section of ['namespace', '文件系统', '工具', '实验']) expect(r.stdout).to.contain(`--- ${section} ---`);
+    for (const id of catalogue) expect(r.stdout).to.match(new RegExp(`^[✓✗] ${id}\\s+(就绪|\\S.*)$`, 'm'));
+    expect(r.stdout).to.match(/^cgroup：(v1|v2|hybrid|none)/m);
+    expect(r.stdout).not.to.contain('[object Object]');
+    // every requirement line (✓/✗) is said in Chinese (the VM line is another matter)
+    const items = r.stdout.split('\n').filter((l) => /^[✓✗] /.test(l) && !l.includes('--vm'));
+    expect(items.filter((l) => !/[\u4e00-\u9fff]/.test(l))).to.deep.equal([]);
   });
 
   it('has help for every command', async function () {

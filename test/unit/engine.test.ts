@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { useTempRunDir } from '../helpers.js';
 import { evaluateCheck, runLab } from '../../runner/core/engine.js';
-import { step, type Lab, type RunEvent } from '../../runner/core/model.js';
+import { step, t, type Lab, type RunEvent } from '../../runner/core/model.js';
 
 const text = (s: string) => ({ en: s, zh: s });
 const card = { problem: text('p'), tradeoff: text('t'), usedBy: text('u'), parts: text('p'), kernel: text('k'), alternatives: text('a') };
@@ -16,9 +16,13 @@ const one = step<{ n: number }>({
     return { n: 41 + 1 };
   },
   checks: [
-    { id: 'is-42', description: 'n is 42.', evaluate: (o) => ({ observed: String(o.n), expected: '42', pass: o.n === 42 }) },
-    { id: 'is-43', description: 'n is 43.', evaluate: (o) => ({ observed: String(o.n), expected: '43', pass: o.n === 43 }) },
-    { id: 'cannot', description: 'needs v2.', evaluate: () => ({ observed: 'v1', expected: 'v2', pass: true, skip: 'no cgroup v2 here' }) },
+    { id: 'is-42', description: t('n is 42.', 'n 等于 42。'), evaluate: (o) => ({ observed: String(o.n), expected: '42', pass: o.n === 42 }) },
+    { id: 'is-43', description: t('n is 43.', 'n 等于 43。'), evaluate: (o) => ({ observed: String(o.n), expected: t('43 exactly', '恰好 43'), pass: o.n === 43 }) },
+    {
+      id: 'cannot',
+      description: t('needs v2.', '需要 v2。'),
+      evaluate: () => ({ observed: 'v1', expected: 'v2', pass: true, skip: t('no cgroup v2 here', '这里没有 cgroup v2') }),
+    },
   ],
 });
 
@@ -36,10 +40,24 @@ describe('engine', function () {
     expect(r.steps[0]!.checks[2]!.reason).to.equal('no cgroup v2 here');
   });
 
+  it("reports every text in the run's language: descriptions, prose values, reasons; values stay as they are", async function () {
+    const r = await runLab(fakeLab(), { lang: 'zh' });
+    const [is42, is43, cannot] = r.steps[0]!.checks;
+    expect(is42).to.include({ description: 'n 等于 42。', observed: '42', expected: '42', status: 'passed' });
+    expect(is43).to.include({ description: 'n 等于 43。', expected: '恰好 43', status: 'failed' });
+    expect(cannot).to.include({ status: 'skipped', reason: '这里没有 cgroup v2' });
+  });
+
   it('skips a lab whose requirement is unmet, with the reason and the remedy, and runs nothing', async function () {
     let ran = false;
     const lab = fakeLab({
-      requirements: [{ id: 'x', description: 'x', probe: () => ({ ok: false, reason: 'no device-mapper in this kernel', remedy: 'run with --vm' }) }],
+      requirements: [
+        {
+          id: 'x',
+          description: t('x', 'x'),
+          probe: () => ({ ok: false, reason: t('no device-mapper in this kernel', '这个内核没有 device-mapper'), remedy: t('run with --vm', '加上 --vm 运行') }),
+        },
+      ],
       steps: [
         {
           ...one,
@@ -53,6 +71,7 @@ describe('engine', function () {
     const r = await runLab(lab, { lang: 'en' });
     expect(r).to.include({ status: 'skipped', reason: 'no device-mapper in this kernel', remedy: 'run with --vm' });
     expect(ran).to.equal(false);
+    expect(await runLab(lab, { lang: 'zh' })).to.include({ status: 'skipped', reason: '这个内核没有 device-mapper', remedy: '加上 --vm 运行' });
   });
 
   it('turns a step error into failed checks and skips the steps after it', async function () {
@@ -79,7 +98,7 @@ describe('engine', function () {
         const { n } = ctx.observed(one);
         return { n, doubled: n * 2 };
       },
-      checks: [{ id: 'doubled', description: 'doubled is 84.', evaluate: (o) => (seen.push(o), { observed: String(o.doubled), expected: '84', pass: o.doubled === 84 }) }],
+      checks: [{ id: 'doubled', description: t('doubled is 84.', '翻倍后是 84。'), evaluate: (o) => (seen.push(o), { observed: String(o.doubled), expected: '84', pass: o.doubled === 84 }) }],
     });
     // When the lab runs (the first step's is-43 check fails, which does not stop the lab)
     const r = await runLab(fakeLab({ steps: [one, second] }), { lang: 'en' });
@@ -89,9 +108,11 @@ describe('engine', function () {
   });
 
   it('fails a check whose evaluation throws (no observation is no pass)', function () {
-    const r = evaluateCheck({ id: 'x', description: 'x', evaluate: (o: { a?: { b: number } }) => ({ observed: String(o.a!.b), expected: '1', pass: true }) }, {});
+    const check = { id: 'x', description: t('x', 'x'), evaluate: (o: { a?: { b: number } }) => ({ observed: String(o.a!.b), expected: '1', pass: true }) };
+    const r = evaluateCheck(check, {});
     expect(r.status).to.equal('failed');
     expect(r.observed).to.match(/no observation/);
+    expect(evaluateCheck(check, {}, 'zh').observed).to.match(/^没有观察结果/);
   });
 
   it('stops an interrupted step, unwinds and reports the lab as failed and interrupted', async function () {

@@ -33,7 +33,7 @@ function stepProblems(lab: Lab): string[] {
     for (const c of step.checks) {
       if (checkIds.has(c.id)) problems.push(`${at}/${c.id}: duplicate check id`);
       checkIds.add(c.id);
-      if (blank(c.description)) problems.push(`${at}/${c.id}: no description`);
+      problems.push(...textProblems(`${at}/${c.id} description`, c.description));
     }
     // Every step runs something: today's command is shown; the article's, when the step has one, is not blank.
     if (blank(step.modern)) problems.push(`${at}: empty modern command`);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Lab, LabResult, Report, RunEvent, Step, StepResult, Text } from '../../runner/core/model.js';
-import { toJson } from '../../runner/front/report/json.js';
+import { toJson, type ReportedLab } from '../../runner/front/report/json.js';
 import { toTap } from '../../runner/front/report/tap.js';
 import { toJunit } from '../../runner/front/report/junit.js';
 import { humanListener, summaryLine, wrap, displayWidth } from '../../runner/front/report/human.js';
@@ -138,6 +138,18 @@ describe('reporters', () => {
       expect(doc.labs[0].steps[0].measurements).to.deep.equal({ unshareMicros: 120 });
     });
 
+    it("carries each lab's six-question card, as strings in the run's language, after its reason", () => {
+      // Given a lab reported with its card (as nslab run and verify report it)
+      const card = { problem: '问题', tradeoff: '代价', usedBy: '用途', parts: '组成', kernel: '内核', alternatives: '其他' };
+      const withCard: ReportedLab = { ...labs[2]!, card };
+      const doc = JSON.parse(toJson({ ...report, labs: [labs[0]!, withCard] }));
+      // Then the entry has a card with the six keys, and a lab without one has none
+      expect(Object.keys(doc.labs[1])).to.deep.equal(['id', 'title', 'status', 'reason', 'remedy', 'card', 'steps']);
+      expect(doc.labs[1].card).to.deep.equal(card);
+      expect(Object.keys(doc.labs[1].card)).to.deep.equal(['problem', 'tradeoff', 'usedBy', 'parts', 'kernel', 'alternatives']);
+      expect(doc.labs[0]).not.to.have.property('card');
+    });
+
     it('is pretty-printed with 2 spaces', () => {
       expect(toJson(report).split('\n')[1]).to.equal('  "nslab": "0.1.0",');
     });
@@ -272,7 +284,14 @@ describe('reporters', () => {
     const lab = (id: string, steps: Step<unknown>[]): Lab => ({
       id,
       title: t(`Lab ${id}`),
-      card: { problem: t(''), tradeoff: t(''), usedBy: t(''), parts: t(''), kernel: t(''), alternatives: t('') },
+      card: {
+        problem: t(`Why ${id} exists.`),
+        tradeoff: t('What it costs.'),
+        usedBy: t('Docker, runc.'),
+        parts: t('A flag and a file.'),
+        kernel: t('kernel/nsproxy.c, and a long sentence that wraps because it goes on past the seventy-eight columns.'),
+        alternatives: t('Others.'),
+      },
       requirements: [],
       steps,
     });
@@ -287,6 +306,7 @@ describe('reporters', () => {
       { type: 'lab-start', lab: uts },
       { type: 'step-start', lab: uts, step: newuts, index: 0 },
       { type: 'transcript', lab: uts, step: newuts, transcript: { command: 'seq 35', output: longOutput } },
+      { type: 'transcript', lab: uts, step: newuts, transcript: { command: "sh <<'EOF'\necho $$\nEOF", output: '1\n', where: 'container' } },
       { type: 'log', lab: uts, step: newuts, line: 'creating the namespace' },
       { type: 'progress', lab: uts, step: newuts, fraction: 0.5, label: 'copying' },
       { type: 'progress', lab: uts, step: newuts, fraction: 1, label: 'copying' },
@@ -322,6 +342,9 @@ describe('reporters', () => {
       expect(out).not.to.include('    line 31');
       expect(out).to.include('    … (5 more lines)');
       expect(out).to.include('  creating the namespace');
+      // a command of several lines keeps them under its `$`, indented
+      const here = out.indexOf("  $ sh <<'EOF'   [container]");
+      expect(out.slice(here, here + 4)).to.deep.equal(["  $ sh <<'EOF'   [container]", '    echo $$', '    EOF', '    1']);
       expect(out.filter((l) => l.includes('copying'))).to.have.length(1);
       expect(out).to.include('  ✓ the hostname changed inside — observed inside, expected inside');
       expect(out.some((l) => l.startsWith('  ✗ the child is PID 1 # really — observed <tag'))).to.equal(true);
@@ -358,6 +381,45 @@ describe('reporters', () => {
       expect(out).not.to.include('  $ seq 35');
       expect(out).to.include('⊘ 05-dm skipped: no device-mapper in this kernel');
       expect(out).to.include('01-uts: passed (2/2 checks)');
+    });
+
+    it("prints the lab's six-question card, compactly, before its first step (prose only)", () => {
+      for (const lang of ['en', 'zh'] as const) {
+        const out = run(true, false, lang);
+        const head = out.indexOf(`■ 01-uts — ${t('Lab 01-uts')[lang]}`);
+        const first = out.findIndex((l) => l.startsWith('▸ '));
+        const card = out.slice(head + 1, first);
+        const labels = lang === 'en' ? ['Problem', 'Trade-off', 'Used by', 'Parts', 'Kernel', 'Compare'] : ['解决的问题', '代价', '用在哪里', '组成部分', '内核实现', '其他实现'];
+        for (const label of labels) expect(card.filter((l) => l.startsWith(`  ${label} `))[0], label).to.be.a('string');
+        expect(card.join('\n')).to.contain(t('Why 01-uts exists.')[lang]);
+        expect(card.length, lang).to.be.within(7, 9); // six questions, one wraps; then the blank line before the step
+        for (const l of card) expect(displayWidth(l), l).to.be.at.most(78);
+      }
+      expect(run(false).join('\n')).not.to.contain('Why 01-uts exists.');
+    });
+
+    it('says every word of its own in Chinese in a zh run', () => {
+      const out = run(true, false, 'zh');
+      expect(out).to.include('▸ 中文：Step newuts');
+      expect(out).to.include('  原文：unshare --uts');
+      expect(out).to.include('  今天：unshare(CLONE_NEWUTS)');
+      expect(out).to.include('    ……（还有 5 行）');
+      expect(out).to.include('  copying：完成（100%）');
+      expect(out).to.include('  ✓ the hostname changed inside — 观察到 inside，预期 inside');
+      expect(out).to.include('  - 跳过：ps shows one process — no procps here');
+      expect(out).to.include('  错误：mount: permission denied');
+      expect(out).to.include('  清理：umount /proc');
+      expect(out).to.include('01-uts：通过（2/2 项检查）');
+      expect(out).to.include('02-pid：失败（0/3 项检查）');
+      expect(out).to.include('⊘ 05-dm 跳过：no device-mapper in this kernel');
+      expect(out).to.include('  运行方法：run with --vm');
+      expect(out.join('\n')).not.to.match(/\b(observed|expected|skipped|article|today|cleanup|error|checks|done|more lines|to run it)\b/);
+      const verify = run(false, false, 'zh');
+      expect(verify).to.include('✓ 01-uts/newuts/hostname-inside：the hostname changed inside（观察到 inside）');
+      expect(verify.some((l) => l.startsWith('✗ 02-pid/pidns/pid-one：the child is PID 1 # really（观察到 <tag'))).to.equal(true);
+      expect(verify).to.include('- 02-pid/pidns/proc-view：ps shows one process（跳过：no procps here）');
+      expect(verify).to.include('✗ 02-pid/mount-proc：错误：mount: permission denied');
+      expect(summaryLine(report, 'zh')).to.equal('通过 2 项，失败 2 项，跳过 2 项');
     });
 
     it('uses ANSI colours when color is on', () => {

@@ -12,7 +12,8 @@ import { hostSnapshot } from '../helpers.js';
 import { catalogue } from '../../labs/index.js';
 import { step, type About, type Lab, type PlannedLab } from '../../runner/core/model.js';
 import { App } from '../../runner/front/tui/App.js';
-import type { ListEntry } from '../../runner/front/tui/format.js';
+import { menuLines, type ListEntry } from '../../runner/front/tui/format.js';
+import { displayWidth } from '../../runner/front/report/text.js';
 import { openEarlyMenu, splitKeys } from '../../runner/front/tui/first-frame.js';
 import { progressFile } from '../../runner/front/tui/progress.js';
 
@@ -57,8 +58,8 @@ function fakeLab(o: { id?: string; failSecond?: boolean; hang?: boolean; unmet?:
     article: 'old-command --first',
     modern: 'new-command --first',
     async run(ctx) {
-      ctx.transcript({ command: 'echo hi', output: 'hi\n', where: 'host' });
-      ctx.progress(0.5, 'halfway');
+      ctx.transcript({ command: 'echo hi', output: 'hi\n', where: text('host', '主机') });
+      ctx.progress(0.5, text('halfway', '一半'));
       ctx.measure('before', 10);
       ctx.measure('after', 20);
       const seen = { value: 42, attempts: ++attempts };
@@ -68,7 +69,7 @@ function fakeLab(o: { id?: string; failSecond?: boolean; hang?: boolean; unmet?:
       }
       return seen;
     },
-    checks: [{ id: 'value', description: 'The value is 42.', evaluate: (s) => ({ observed: String(s.value), expected: '42', pass: s.value === 42 }) }],
+    checks: [{ id: 'value', description: text('The value is 42.', '值是 42。'), evaluate: (s) => ({ observed: String(s.value), expected: '42', pass: s.value === 42 }) }],
   });
   const second = step<{ value: number }>({
     id: 'second',
@@ -76,13 +77,13 @@ function fakeLab(o: { id?: string; failSecond?: boolean; hang?: boolean; unmet?:
     explain: text('Why the second step matters.', '第二步为什么重要。'),
     modern: 'new-command --second',
     async run(ctx) {
-      ctx.log('second step ran');
+      ctx.log(text('second step ran', '第二步运行了'));
       return { value: ctx.observed(first).value };
     },
     checks: [
       {
         id: 'builds-on-first',
-        description: 'The second step sees what the first one set up.',
+        description: text('The second step sees what the first one set up.', '第二步看到了第一步准备的东西。'),
         evaluate: (s) => ({ observed: String(s.value), expected: '42', pass: !o.failSecond && s.value === 42 }),
       },
     ],
@@ -98,7 +99,9 @@ function fakeLab(o: { id?: string; failSecond?: boolean; hang?: boolean; unmet?:
       kernel: text('Kernel answer.', '内核的回答。'),
       alternatives: text('Alternatives answer.', '其他实现的回答。'),
     },
-    requirements: o.unmet ? [{ id: 'vm', description: 'a VM', probe: () => ({ ok: false, reason: o.unmet!, remedy: 'run with --vm' }) }] : [],
+    requirements: o.unmet
+      ? [{ id: 'vm', description: text('a VM', '一台虚拟机'), probe: () => ({ ok: false, reason: text(o.unmet!, `中文：${o.unmet!}`), remedy: text('run with --vm', '加上 --vm 运行') }) }]
+      : [],
     steps: [first, second],
   };
 }
@@ -193,7 +196,7 @@ describe('the guided tour (TUI)', function () {
     expect(f).not.to.contain('✗');
     // Then l shows Chinese
     r.stdin.write('l');
-    f = await untilText(r, '01-fake 通过: 2/2 项检查');
+    f = await untilText(r, '01-fake 通过：2/2 项检查');
     expect(after(f, '■ 01-fake')).to.contain('用来测试界面的假实验');
     // and back in the list the lab is passed
     r.stdin.write('q');
@@ -223,6 +226,35 @@ describe('the guided tour (TUI)', function () {
     expect(attempts).to.equal(before + 1);
     r.stdin.write(ESC);
     await untilText(r, /▸ 01-fake .*✗ failed/);
+  });
+
+  it('speaks Chinese through a whole lab run in zh: card, steps, output labels, checks and summary', async function () {
+    // Given the tour in Chinese
+    const r = tour([fakeLab()], { lang: 'zh', initialLab: '01-fake' });
+    // When the lab is opened, its card shows the six questions with Chinese labels
+    const card = await untilText(r, '六个问题');
+    for (const w of ['解决的问题', '代价', '用在哪里', '组成部分', '内核实现', '其他实现', '问题的回答。']) expect(card).to.contain(w);
+    // and every step runs
+    r.stdin.write('a');
+    const f = await untilText(r, '01-fake 通过：2/2 项检查');
+    // Then the step's words, where a command ran, and the checks are Chinese
+    expect(f).to.contain('步骤 1/2 · 第一步');
+    expect(f).to.match(/原文\s+old-command --first/);
+    expect(f).to.contain('$ echo hi   [主机]');
+    expect(f).to.contain('第二步运行了');
+    expect(flat(f)).to.contain('✓ 值是 42。 — 观察到 42，预期 42');
+    expect(flat(f)).to.contain('清理：实验创建的一切都已删除');
+    expect(f).not.to.match(/observed|expected|checks/);
+  });
+
+  it('uses the width of a 100-column terminal for the list: a long title shows whole', async function () {
+    // Given a lab with a long title (ink-testing-library's terminal is 100 columns wide)
+    const long = 'IPC namespace: System V queues of its own';
+    const r = tour([{ id: '02-ipc', title: { en: long, zh: 'IPC namespace：独立的 System V 消息队列' } }, planned], { load: async () => fakeLab() });
+    // When the list appears, Then the title is whole, not cut with …
+    const f = await untilText(r, /▸ 02-ipc/);
+    expect(f).to.contain(long);
+    expect(f).not.to.contain('queues of it…');
   });
 
   it('shows a lab this machine cannot run as skipped, with the reason and the remedy', async function () {
@@ -336,8 +368,8 @@ describe('the guided tour (TUI)', function () {
       expect(f).to.match(/\$ hostname\s+\[container\]\n\s+container/);
       // When l is pressed, Chinese shows
       r.stdin.write('l');
-      f = await untilText(r, '01-uts 通过: 5/5 项检查');
-      expect(after(f, '■ 01-uts')).to.contain('UTS namespace:独立的主机名');
+      f = await untilText(r, '01-uts 通过：5/5 项检查');
+      expect(after(f, '■ 01-uts')).to.match(/UTS namespace[:：]独立的主机名/);
       // and back in the list, 01-uts is passed
       r.stdin.write('q');
       await untilText(r, /▸ 01-uts .*✓ 通过/);
@@ -421,6 +453,19 @@ describe('the tour menu before Ink has loaded', function () {
       await t.press(key);
       expect(await menu.quit, JSON.stringify(key)).to.equal(code);
     }
+  });
+
+  it('fits the list to the terminal: a title cut at 80 columns shows whole at 100', function () {
+    const long = 'IPC namespace: System V queues of its own';
+    const entries: ListEntry[] = [{ id: '02-ipc', title: { en: long, zh: long } }];
+    const list = (width: number) =>
+      menuLines({ entries, states: [{ kind: 'not-run' }], selected: 0, lang: 'en', width, version: 'test', help: false, rows: 24 }).map((l) => l.text);
+    expect(list(79).join('\n')).to.contain('IPC namespace: System V queues of it…');
+    const wide = list(99);
+    const row = wide.find((l) => l.includes('02-ipc'))!;
+    expect(row).to.contain(long);
+    expect(displayWidth(row)).to.be.at.most(99);
+    for (const l of wide) expect(displayWidth(l), l).to.be.at.most(99);
   });
 
   it('splits raw input into keys: escape sequences whole, a lone ESC as Escape', function () {

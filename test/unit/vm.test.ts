@@ -4,7 +4,8 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { cpio } from '../../runner/front/vm/initramfs.js';
+import { cpio, initramfs } from '../../runner/front/vm/initramfs.js';
+import { guestEnv } from '../../runner/front/vm/index.js';
 import { extractVmlinux } from '../../runner/front/vm/vmlinux.js';
 import { chooseAccel, isStaticElf } from '../../runner/front/vm/platform.js';
 import { modulesFor } from '../../runner/front/vm/kernel.js';
@@ -65,6 +66,20 @@ describe('VM runner', function () {
     const here = chooseAccel({});
     expect(here.why).to.be.a('string').and.not.equal('');
     if (existsSync('/sys/module/kvm_pvm')) expect(here).to.include({ kind: 'tcg' }).and.have.property('why').that.contains('kvm_pvm');
+  });
+
+  it('gives the guest a writable /etc (a tmpfs upper layer) so that ip netns can make /etc/netns', function () {
+    const files = new Map(unpack(initramfs(process.execPath, [])).map(([name, , data]) => [name, data]));
+    const init = files.get('init')!;
+    expect(init).to.match(/mount -t overlay -o "lowerdir=\$R\/etc,upperdir=\$E\/upper,workdir=\$E\/work" overlay \$R\/etc/);
+    // The upper layer lives under /run, a tmpfs mounted before it: it dies with the VM
+    expect(init.indexOf('tmpfs $R/run')).to.be.lessThan(init.indexOf('mount -t overlay'));
+    expect(init).to.match(/E=\$R\/run\//);
+  });
+
+  it('tells the guest whether its CPU is emulated (labs sized for hardware scale down under TCG)', function () {
+    expect(guestEnv('en', false, 'tcg')).to.include({ NSLAB_IN_VM: '1', NSLAB_VM_ACCEL_KIND: 'tcg' });
+    expect(guestEnv('zh', false, 'kvm')).to.include({ NSLAB_VM_ACCEL_KIND: 'kvm' });
   });
 
   it('tells a static busybox from a dynamic program', function () {

@@ -3,13 +3,17 @@
 import { findLab, isPlanned, loadLab, nearestId } from '../../../labs/index.js';
 import type { About, Lab, PlannedLab } from '../../core/model.js';
 import { version } from './version.js';
-import { echo, UsageError } from './usage.js';
+import { echo, t, UsageError } from './usage.js';
 
 /** Resolve lab names; an unknown one is a usage error that suggests the nearest id. */
 export function resolveLabs(names: readonly string[]): (About | PlannedLab)[] {
   return names.map((n) => {
     const lab = findLab(n);
-    if (!lab) throw new UsageError(`There is no lab ${echo(n)}; did you mean ${nearestId(n)}? (nslab list shows them all)`);
+    if (!lab) {
+      const name = echo(n);
+      const near = nearestId(n);
+      throw new UsageError(t(`There is no lab ${name}; did you mean ${near}? (nslab list shows them all)`, `没有实验 ${name}；你是不是想找 ${near}？（nslab list 会列出所有实验）`));
+    }
     return lab;
   });
 }
@@ -23,7 +27,11 @@ export function loadLabs(labs: readonly (About | PlannedLab)[]): Promise<(Lab | 
 export function loadImplemented(labs: readonly (About | PlannedLab)[]): Promise<Lab[]> {
   const planned = labs.filter(isPlanned);
   if (planned.length > 0) {
-    throw new UsageError(`Lab ${planned.map((l) => l.id).join(', ')} is not yet available in nslab ${version()}; nslab list shows which labs are.`, 4);
+    const ids = planned.map((l) => l.id);
+    throw new UsageError(
+      t(`Lab ${ids.join(', ')} is not yet available in nslab ${version()}; nslab list shows which labs are.`, `实验 ${ids.join('、')} 在 nslab ${version()} 中尚未提供；nslab list 会列出已提供的实验。`),
+      4,
+    );
   }
   return Promise.all(labs.map((l) => loadLab(l as About)));
 }

@@ -6,17 +6,18 @@ import { isRoot } from '../../kit/requirements.js';
 import type { Lab, LabResult, Lang, PlannedLab, Report, RunListener } from '../../core/model.js';
 import { hostInfo, version } from '../host.js';
 import { exitCodeFor, onInterrupt, writeOut } from '../interrupt.js';
-import { humanListener, render, summaryLine, waitingLine, type ReporterName } from '../report/index.js';
+import { cardStrings, humanListener, render, summaryLine, waitingLine, type ReportedLab, type ReporterName } from '../report/index.js';
 import { loadImplemented, loadLabs, resolveLabs } from './labs.js';
-import { UsageError, type Options, type Out } from './usage.js';
+import { t, UsageError, type Options, type Out } from './usage.js';
 
 function plannedResult(l: PlannedLab, lang: Lang): LabResult {
-  return { id: l.id, title: l.title[lang], status: 'skipped', reason: 'not yet available in this version of nslab', steps: [] };
+  const reason = t('not yet available in this version of nslab', '这个版本的 nslab 尚未提供');
+  return { id: l.id, title: l.title[lang], status: 'skipped', reason: reason[lang], steps: [] };
 }
 
 async function runMany(labs: readonly (Lab | PlannedLab)[], o: Options, listener: RunListener): Promise<{ report: Report; interrupted?: NodeJS.Signals }> {
-  const interrupt = onInterrupt((line) => writeOut('stderr', `\n${line}\n`));
-  const results: LabResult[] = [];
+  const interrupt = onInterrupt((line) => writeOut('stderr', `\n${line}\n`), o.lang);
+  const results: ReportedLab[] = [];
   try {
     for (const l of labs) {
       if (interrupt.signal.aborted) break;
@@ -26,7 +27,8 @@ async function runMany(labs: readonly (Lab | PlannedLab)[], o: Options, listener
         results.push(r);
         continue;
       }
-      results.push(await runLab(l, { lang: o.lang, listener, signal: interrupt.signal }));
+      // The report carries each lab's card (the JSON reporter's `card`), in the run's language.
+      results.push({ ...(await runLab(l, { lang: o.lang, listener, signal: interrupt.signal })), card: cardStrings(l.card, o.lang) });
     }
   } finally {
     interrupt.dispose();
@@ -36,14 +38,18 @@ async function runMany(labs: readonly (Lab | PlannedLab)[], o: Options, listener
 }
 
 export async function runCommand(o: Options, out: Out): Promise<number> {
-  if (o.positional.length === 0) throw new UsageError('nslab run needs a lab, e.g. nslab run 01-uts (nslab list shows them all).');
-  const labs = await loadImplemented(resolveLabs(o.positional));
-  requireRoot(labs, 'run', o.positional);
+  if (o.positional.length === 0 && !o.all)
+    throw new UsageError(
+      t('nslab run needs a lab or --all, e.g. nslab run 01-uts (nslab list shows them all).', 'nslab run 需要一个实验或 --all，例如 nslab run 01-uts（nslab list 会列出所有实验）。'),
+    );
+  // --all: every lab this version has, in the catalogue's order (planned ones are not run).
+  const labs = await loadImplemented(o.all ? catalogue.filter((l) => !isPlanned(l)) : resolveLabs(o.positional));
+  requireRoot(labs, 'run', o.all ? ['--all'] : o.positional);
   if (o.vm) return inVm('run', labs, o, out);
   const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
   const { report, interrupted } = await runMany(labs, o, humanListener({ lang: o.lang, out, color, prose: true }));
   out('');
-  out(summaryLine(report));
+  out(summaryLine(report, o.lang));
   if (interrupted) return exitCodeFor(interrupted);
   if (report.labs.some((l) => l.status === 'failed')) return 1;
   if (report.labs.some((l) => l.status === 'skipped')) return 4;
@@ -51,7 +57,8 @@ export async function runCommand(o: Options, out: Out): Promise<number> {
 }
 
 export async function verifyCommand(o: Options, out: Out): Promise<number> {
-  if (o.positional.length === 0 && !o.all) throw new UsageError('nslab verify needs labs or --all, e.g. nslab verify --all --reporter tap.');
+  if (o.positional.length === 0 && !o.all)
+    throw new UsageError(t('nslab verify needs labs or --all, e.g. nslab verify --all --reporter tap.', 'nslab verify 需要实验或 --all，例如 nslab verify --all --reporter tap。'));
   const labs = await loadLabs(o.all ? catalogue : resolveLabs(o.positional));
   requireRoot(labs, 'verify', o.all ? ['--all'] : o.positional);
   if (o.vm) return inVm('verify', labs, o, out);
@@ -61,10 +68,10 @@ export async function verifyCommand(o: Options, out: Out): Promise<number> {
   const listener: RunListener = human
     ? humanListener({ lang: o.lang, out, color, prose: false })
     : (ev) => {
-        if (ev.type === 'waiting') writeOut('stderr', `nslab: ${waitingLine(ev, o.lang)}\n`);
+        if (ev.type === 'waiting') writeOut('stderr', `nslab${o.lang === 'zh' ? '：' : ': '}${waitingLine(ev, o.lang)}\n`);
       };
   const { report, interrupted } = await runMany(labs, o, listener);
-  if (human) out(summaryLine(report));
+  if (human) out(summaryLine(report, o.lang));
   else out(render(o.reporter as Exclude<ReporterName, 'human'>, report).replace(/\n$/, ''));
   if (interrupted) return exitCodeFor(interrupted);
   return report.labs.some((l) => l.status === 'failed') ? 1 : 0;
@@ -74,8 +81,13 @@ export async function verifyCommand(o: Options, out: Out): Promise<number> {
 export function requireRoot(labs: readonly (Lab | PlannedLab)[], command: string, names: readonly string[]): void {
   const needs = labs.filter((l) => !isPlanned(l) && l.requirements.some((r) => r.id === 'root'));
   if (needs.length > 0 && !isRoot()) {
+    const ids = needs.map((l) => l.id).join(' ');
+    const again = `sudo npx nslab ${command} ${names.join(' ')}`;
     throw new UsageError(
-      `nslab ${command} ${needs.map((l) => l.id).join(' ')} needs root to create namespaces and mounts: run it with sudo (sudo npx nslab ${command} ${names.join(' ')}).`,
+      t(
+        `nslab ${command} ${ids} needs root to create namespaces and mounts: run it with sudo (${again}).`,
+        `nslab ${command} ${ids} 需要 root 才能创建 namespace 和挂载：请用 sudo 运行（${again}）。`,
+      ),
       1,
     );
   }
@@ -88,6 +100,6 @@ export async function inVm(command: 'run' | 'verify' | 'shell', labs: readonly (
 }
 
 export async function vmCommand(o: Options, out: Out): Promise<number> {
-  if (o.positional[0] !== 'prepare') throw new UsageError('nslab vm takes one subcommand: nslab vm prepare.');
+  if (o.positional[0] !== 'prepare') throw new UsageError(t('nslab vm takes one subcommand: nslab vm prepare.', 'nslab vm 只有一个子命令：nslab vm prepare。'));
   return (await import('../vm/index.js')).vmPrepare(out);
 }

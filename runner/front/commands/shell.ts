@@ -3,25 +3,29 @@ import { openShell, ShellUnavailable } from '../../core/shell-run.js';
 import { exitCodeFor, onInterrupt } from '../interrupt.js';
 import { loadImplemented, resolveLabs } from './labs.js';
 import { inVm, requireRoot } from './run.js';
-import { UsageError, type Options, type Out } from './usage.js';
+import { t, UsageError, type Options, type Out } from './usage.js';
 
 export async function shellCommand(o: Options, out: Out): Promise<number> {
-  if (o.positional.length !== 1) throw new UsageError('nslab shell takes exactly one lab, e.g. nslab shell 01-uts.');
+  if (o.positional.length !== 1) throw new UsageError(t('nslab shell takes exactly one lab, e.g. nslab shell 01-uts.', 'nslab shell 只接受一个实验，例如 nslab shell 01-uts。'));
   const [lab] = await loadImplemented(resolveLabs(o.positional));
   requireRoot([lab!], 'shell', o.positional);
-  if (!lab!.shell) throw new UsageError(`Lab ${lab!.id} builds no container to open a shell in.`, 4);
+  if (!lab!.shell) throw new UsageError(t(`Lab ${lab!.id} builds no container to open a shell in.`, `实验 ${lab!.id} 不构建容器，没有可以进入的 shell。`), 4);
   if (o.vm) return inVm('shell', [lab!], o, out);
-  const interrupt = onInterrupt(() => undefined); // Ctrl-C belongs to the shell; we clean up after it
+  const interrupt = onInterrupt(() => undefined, o.lang); // Ctrl-C belongs to the shell; we clean up after it
+  const zh = o.lang === 'zh';
   let code: number;
   try {
     const started = openShell(lab!, { lang: o.lang, signal: interrupt.signal });
-    out(`nslab: a shell inside the ${lab!.id} container; exit to tear it down.`);
+    out(zh ? `nslab：${lab!.id} 容器里的 shell；输入 exit 即拆除容器。` : `nslab: a shell inside the ${lab!.id} container; exit to tear it down.`);
     const r = await started;
-    for (const e of r.errors) out(`could not remove ${e}`);
-    out(`nslab: ${lab!.id} container removed.`);
+    for (const e of r.errors) out(zh ? `无法删除 ${e}` : `could not remove ${e}`);
+    out(zh ? `nslab：${lab!.id} 容器已删除。` : `nslab: ${lab!.id} container removed.`);
     code = r.code;
   } catch (e) {
-    if (e instanceof ShellUnavailable) throw new UsageError(`Lab ${lab!.id} cannot run here: ${e.message}.`, 4);
+    if (e instanceof ShellUnavailable) {
+      const why = (lang: 'en' | 'zh') => (e.remedy ? `${e.reason[lang]}${lang === 'zh' ? '；' : '; '}${e.remedy[lang]}` : e.reason[lang]);
+      throw new UsageError(t(`Lab ${lab!.id} cannot run here: ${why('en')}.`, `实验 ${lab!.id} 在这里无法运行：${why('zh')}。`), 4);
+    }
     throw e;
   } finally {
     interrupt.dispose();

@@ -4,7 +4,7 @@ import { catalogue, isPlanned, loadLab } from '../../../labs/index.js';
 import { version } from './version.js';
 import { progressFile, resetProgress } from '../tui/progress.js';
 import { resolveLabs } from './labs.js';
-import { UsageError, type Options, type Out } from './usage.js';
+import { t, UsageError, type Options, type Out } from './usage.js';
 
 export async function tourCommand(o: Options, out: Out): Promise<number> {
   if (o.reset) resetProgress(progressFile());
@@ -14,7 +14,7 @@ export async function tourCommand(o: Options, out: Out): Promise<number> {
     const labs = chosen.length > 0 ? chosen : catalogue.filter((l) => !isPlanned(l));
     return (await import('./run.js')).runCommand({ ...o, positional: labs.map((l) => l.id) }, out);
   }
-  if (chosen.length > 1) throw new UsageError('nslab tour opens one lab at a time, e.g. nslab tour 01-uts.');
+  if (chosen.length > 1) throw new UsageError(t('nslab tour opens one lab at a time, e.g. nslab tour 01-uts.', 'nslab tour 一次只打开一个实验，例如 nslab tour 01-uts。'));
   const common = {
     entries: catalogue,
     lang: o.lang,

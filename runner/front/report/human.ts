@@ -2,9 +2,10 @@
 // `out` is called once per line, without a trailing newline (e.g. `out: console.log`).
 
 import chalk, { Chalk, type ChalkInstance, type ColorSupportLevel } from 'chalk';
-import type { CheckResult, Lang, Report, RunListener, StepResult, Transcript } from '../../core/model.js';
+import type { Card, CheckResult, Lang, Report, RunListener, StepResult, Transcript } from '../../core/model.js';
 import { testPoints } from './tap.js';
 import { displayWidth, waitingLine, wrap } from './text.js';
+import { cardRows, colon, countsLine, doneLine, moreLines, observedExpected, paren, statusWithChecks, WORDS } from './words.js';
 
 export { displayWidth, waitingLine, wrap };
 
@@ -27,14 +28,16 @@ function inline(s: string): string {
   return one.length > INLINE_MAX ? one.slice(0, INLINE_MAX - 1) + '…' : one;
 }
 
-function transcriptLines(c: ChalkInstance, t: Transcript): string[] {
-  const lines = [`  ${c.bold('$ ' + t.command)}${t.where ? c.dim(`   [${t.where}]`) : ''}`];
+function transcriptLines(c: ChalkInstance, t: Transcript, lang: Lang): string[] {
+  // A command of several lines (a here-document) keeps its lines under the `$`, indented like output.
+  const [first, ...more] = t.command.replace(/\r?\n$/, '').split(/\r?\n/);
+  const lines = [`  ${c.bold('$ ' + first)}${t.where ? c.dim(`   [${t.where}]`) : ''}`, ...more.map((l) => `    ${c.bold(l)}`)];
   const output = t.output.replace(/\r?\n$/, '');
   if (output === '') return lines;
   const outLines = output.split(/\r?\n/);
   for (const l of outLines.slice(0, TRANSCRIPT_MAX_LINES)) lines.push('    ' + l);
   if (outLines.length > TRANSCRIPT_MAX_LINES) {
-    lines.push(c.dim(`    … (${outLines.length - TRANSCRIPT_MAX_LINES} more lines)`));
+    lines.push(c.dim(`    ${moreLines(outLines.length - TRANSCRIPT_MAX_LINES, lang)}`));
   }
   return lines;
 }
@@ -42,6 +45,11 @@ function transcriptLines(c: ChalkInstance, t: Transcript): string[] {
 function checkCounts(steps: readonly StepResult[]) {
   const checks = steps.flatMap((s) => s.checks);
   return { passed: checks.filter((k) => k.status === 'passed').length, total: checks.length };
+}
+
+/** The six-question card, compact: one labelled paragraph per question, under the lab's title. */
+export function cardBlock(card: Card, lang: Lang, width = WRAP_COLUMNS): string[] {
+  return cardRows(card, lang, width).flatMap((r) => r.lines);
 }
 
 export function humanListener(opts: HumanOptions): RunListener {
@@ -56,32 +64,32 @@ export function humanListener(opts: HumanOptions): RunListener {
 
   const skippedLab = (labId: string, reason: string, remedy?: string) => {
     skippedLabs.add(labId);
-    emit(c.yellow(`⊘ ${labId} skipped: ${reason}`));
-    if (remedy) emit(c.yellow(`  to run it: ${remedy}`));
+    emit(c.yellow(`⊘ ${labId} ${WORDS.skipped[lang]}${colon(lang)}${reason}`));
+    if (remedy) emit(c.yellow(`  ${WORDS.toRun[lang]}${colon(lang)}${remedy}`));
   };
 
   const proseCheck = (k: CheckResult): string => {
-    const obs = `observed ${inline(k.observed)}, expected ${inline(k.expected)}`;
+    const obs = observedExpected(inline(k.observed), inline(k.expected), lang);
     if (k.status === 'passed') return c.green(`  ✓ ${k.description} — ${obs}`);
-    if (k.status === 'failed') return c.red(`  ✗ ${k.description} — ${obs}${k.reason ? ` (${k.reason})` : ''}`);
-    return c.yellow(`  - skipped: ${k.description} — ${k.reason ?? ''}`);
+    if (k.status === 'failed') return c.red(`  ✗ ${k.description} — ${obs}${k.reason ? paren(k.reason, lang) : ''}`);
+    return c.yellow(`  - ${WORDS.skipped[lang]}${colon(lang)}${k.description} — ${k.reason ?? ''}`);
   };
 
   const verifyCheck = (path: string, k: CheckResult): string => {
-    if (k.status === 'passed') return c.green(`✓ ${path}: ${k.description} (observed ${inline(k.observed)})`);
+    const at = `${path}${colon(lang)}${k.description}`;
+    if (k.status === 'passed') return c.green(`✓ ${at}${paren(`${WORDS.observed[lang]} ${inline(k.observed)}`, lang)}`);
     if (k.status === 'failed') {
-      return c.red(
-        `✗ ${path}: ${k.description} (observed ${inline(k.observed)}, expected ${inline(k.expected)})` +
-          (k.reason ? ` — ${k.reason}` : ''),
-      );
+      return c.red(`✗ ${at}${paren(observedExpected(inline(k.observed), inline(k.expected), lang), lang)}` + (k.reason ? ` — ${k.reason}` : ''));
     }
-    return c.yellow(`- ${path}: ${k.description} (skipped: ${k.reason ?? ''})`);
+    return c.yellow(`- ${at}${paren(`${WORDS.skipped[lang]}${colon(lang)}${k.reason ?? ''}`, lang)}`);
   };
 
   return (ev) => {
     switch (ev.type) {
       case 'lab-start':
-        if (prose) emit(['', c.bold(`■ ${ev.lab.id} — ${ev.lab.title[lang]}`)]);
+        if (!prose) break;
+        emit(['', c.bold(`■ ${ev.lab.id} — ${ev.lab.title[lang]}`)]);
+        if (ev.lab.card) emit(cardBlock(ev.lab.card, lang));
         break;
 
       case 'lab-skipped':
@@ -97,13 +105,15 @@ export function humanListener(opts: HumanOptions): RunListener {
         const s = ev.step;
         emit(['', c.bold(`▸ ${s.title[lang]}`)]);
         emit(wrap(s.explain[lang], WRAP_COLUMNS, '  ').map((l) => c.dim(l)));
-        if (s.article) emit(`  ${c.cyan('article:')} ${s.article}`);
-        if (s.modern) emit(`  ${c.cyan('today:')}   ${s.modern}`);
+        // "article: " and "today:   " line up; so do "原文：" and "今天：".
+        const label = (w: string) => (lang === 'zh' ? `${w}：` : `${w}:`.padEnd(9));
+        if (s.article) emit(`  ${c.cyan(label(WORDS.article[lang]))}${s.article}`);
+        if (s.modern) emit(`  ${c.cyan(label(WORDS.today[lang]))}${s.modern}`);
         break;
       }
 
       case 'transcript':
-        if (prose) emit(transcriptLines(c, ev.transcript));
+        if (prose) emit(transcriptLines(c, ev.transcript, lang));
         break;
 
       case 'log':
@@ -115,7 +125,7 @@ export function humanListener(opts: HumanOptions): RunListener {
         const key = `${ev.lab.id}/${ev.step.id}/${ev.label ?? ''}`;
         if (progressDone.has(key)) break;
         progressDone.add(key);
-        emit(c.dim(`  ${ev.label ? ev.label + ': ' : ''}done (100%)`));
+        emit(c.dim(`  ${doneLine(ev.label, lang)}`));
         break;
       }
 
@@ -124,17 +134,17 @@ export function humanListener(opts: HumanOptions): RunListener {
         const path = `${ev.lab.id}/${r.id}`;
         for (const key of progressDone) if (key.startsWith(path + '/')) progressDone.delete(key);
         if (prose) {
-          if (r.error !== undefined) emit(c.red(`  error: ${r.error}`));
+          if (r.error !== undefined) emit(c.red(`  ${WORDS.error[lang]}${colon(lang)}${r.error}`));
           emit(r.checks.map(proseCheck));
         } else {
-          if (r.error !== undefined) emit(c.red(`✗ ${path}: error: ${inline(r.error)}`));
+          if (r.error !== undefined) emit(c.red(`✗ ${path}${colon(lang)}${WORDS.error[lang]}${colon(lang)}${inline(r.error)}`));
           emit(r.checks.map((k) => verifyCheck(`${path}/${k.id}`, k)));
         }
         break;
       }
 
       case 'cleanup':
-        if (prose) emit(c.dim(`  cleanup: ${ev.line}`));
+        if (prose) emit(c.dim(`  ${WORDS.cleanup[lang]}${colon(lang)}${ev.line}`));
         break;
 
       case 'lab-end': {
@@ -144,7 +154,7 @@ export function humanListener(opts: HumanOptions): RunListener {
           break;
         }
         const { passed, total } = checkCounts(r.steps);
-        const line = `${r.id}: ${r.status} (${passed}/${total} checks)`;
+        const line = `${r.id}${colon(lang)}${statusWithChecks(r.status, passed, total, lang)}`;
         if (prose) emit('');
         emit(r.status === 'passed' ? c.green.bold(line) : c.red.bold(line));
         if (r.status === 'failed' && r.reason) emit(c.red(`  ${r.reason}`));
@@ -155,7 +165,7 @@ export function humanListener(opts: HumanOptions): RunListener {
 }
 
 /** "N passed, N failed, N skipped", counted over the checks of all labs (a skipped lab counts as one skipped). */
-export function summaryLine(report: Report): string {
+export function summaryLine(report: Report, lang: Lang = 'en'): string {
   let passed = 0;
   let failed = 0;
   let skipped = 0;
@@ -164,5 +174,5 @@ export function summaryLine(report: Report): string {
     else if (p.status === 'failed') failed++;
     else skipped++;
   }
-  return `${passed} passed, ${failed} failed, ${skipped} skipped`;
+  return countsLine(passed, failed, skipped, lang);
 }

@@ -20,7 +20,8 @@ export function render(name: Exclude<ReporterName, 'human'>, report: Report): st
   }
 }
 
-export { toJson, type JsonOptions } from './json.js';
+export { toJson, type JsonOptions, type ReportedLab } from './json.js';
 export { toTap, testPoints, type TestPoint } from './tap.js';
 export { toJunit } from './junit.js';
-export { humanListener, summaryLine, waitingLine, type HumanOptions } from './human.js';
+export { cardBlock, humanListener, summaryLine, waitingLine, type HumanOptions } from './human.js';
+export { cardStrings } from './words.js';

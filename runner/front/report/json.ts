@@ -1,7 +1,13 @@
 // The JSON reporter: the machine-readable contract of a run (see "results" in ../model.ts).
 // Key order is fixed so that diffs between two reports stay readable.
 
-import type { CheckResult, LabResult, Report, StepResult } from '../../core/model.js';
+import type { Card, CheckResult, LabResult, Report, StepResult } from '../../core/model.js';
+
+/**
+ * A lab's result as the commands report it: the engine's result plus the lab's six-question card
+ * in the run's language (absent for a lab that is not yet available).
+ */
+export type ReportedLab = LabResult & { readonly card?: Readonly<Record<keyof Card, string>> };
 
 export interface JsonOptions {
   /** Include each step's transcripts (commands and their real output). Default false. */
@@ -40,10 +46,14 @@ function stepJson(s: StepResult, opts: JsonOptions): Record<string, unknown> {
   return o;
 }
 
-function labJson(l: LabResult, opts: JsonOptions): Record<string, unknown> {
+function labJson(l: ReportedLab, opts: JsonOptions): Record<string, unknown> {
   const o: Record<string, unknown> = { id: l.id, title: l.title, status: l.status };
   if (l.reason !== undefined) o.reason = l.reason;
   if (l.remedy !== undefined) o.remedy = l.remedy;
+  if (l.card !== undefined) {
+    const { problem, tradeoff, usedBy, parts, kernel, alternatives } = l.card;
+    o.card = { problem, tradeoff, usedBy, parts, kernel, alternatives };
+  }
   o.steps = l.steps.map((s) => stepJson(s, opts));
   if (l.durationMs !== undefined) o.durationMs = l.durationMs;
   return o;

@@ -5,7 +5,7 @@
 import { useEffect, useImperativeHandle, useRef, useState, type Ref } from 'react';
 import { Box, Static, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { loadLab } from '../../../labs/index.js';
-import type { About, Lab, LabResult, Lang, RequirementResult } from '../../core/model.js';
+import { errorText, type About, type Lab, type LabResult, type Lang, type RequirementResult } from '../../core/model.js';
 import { isPlanned } from '../../../labs/index.js';
 import { exitCodeFor } from '../interrupt.js';
 import {
@@ -29,6 +29,7 @@ import {
   type Tone,
 } from './format.js';
 import type { MenuState } from './first-frame.js';
+import { colon } from '../report/words.js';
 import { loadProgress, recordResult, type Progress } from './progress.js';
 import { useLabRun, useLatest } from './lab-view.js';
 
@@ -86,6 +87,7 @@ export function App(p: AppProps) {
   const { exit } = useApp();
   const { stdout } = useStdout();
   const width = Math.min(MAX_WIDTH, stdout.columns || MAX_WIDTH) - 1;
+  const listWidth = (stdout.columns || MAX_WIDTH) - 1; // the lab list uses the whole terminal
   const rows = stdout.rows || 24;
   const room = rows - 2; // the live area never fills the terminal (Ink would then repaint it all)
   const load = p.load ?? defaultLoad;
@@ -120,7 +122,7 @@ export function App(p: AppProps) {
       },
       (err: unknown) => {
         setOpening(undefined);
-        setNote(`nslab: ${(err as Error).message}`);
+        setNote(`nslab${langRef.current === 'zh' ? '：' : ': '}${errorText(err, langRef.current)}`);
       },
     );
   };
@@ -141,7 +143,7 @@ export function App(p: AppProps) {
           const r = await (await import('../../core/engine.js')).checkRequirements(lab);
           found = { lab, probe: r.ok ? { ok: true } : { ok: false, reason: r.reason, ...(r.remedy ? { remedy: r.remedy } : {}) } };
         } catch (err) {
-          found = { probe: { ok: false, reason: `nslab could not load this lab: ${(err as Error).message}` } };
+          found = { probe: { ok: false, reason: { en: `nslab could not load this lab: ${errorText(err, 'en')}`, zh: `nslab 无法加载这个实验：${errorText(err, 'zh')}` } } };
         }
         if (!live) return;
         setKnown((x) => ({ ...x, [e.id]: found }));
@@ -199,14 +201,18 @@ export function App(p: AppProps) {
           const r = await (await import('../../core/shell-run.js')).openShell(lab, { lang: zh ? 'zh' : 'en', signal: controller.signal });
           unwindErrors = r.errors;
           return r.code;
-        }, zh ? `nslab:${lab.id} 容器里的 shell;输入 exit 返回导览。` : `nslab: a shell inside the ${lab.id} container; type exit to return to the tour.`);
+        }, zh ? `nslab：${lab.id} 容器里的 shell；输入 exit 返回导览。` : `nslab: a shell inside the ${lab.id} container; type exit to return to the tour.`);
         setNote(
           unwindErrors.length > 0
-            ? `${zh ? `shell 已退出(${code}),但有东西没能删除:` : `The shell exited (${code}), but nslab could not remove: `}${unwindErrors.join('; ')}`
-            : zh ? `shell 已退出(${code}),容器已删除。` : `The shell exited (${code}); its container was removed.`,
+            ? zh
+              ? `shell 已退出（${code}），但有东西没能删除：${unwindErrors.join('；')}`
+              : `The shell exited (${code}), but nslab could not remove: ${unwindErrors.join('; ')}`
+            : zh
+              ? `shell 已退出（${code}），容器已删除。`
+              : `The shell exited (${code}); its container was removed.`,
         );
       } catch (e) {
-        setNote(`nslab: ${(e as Error).message}`);
+        setNote(`nslab${zh ? '：' : ': '}${errorText(e, zh ? 'zh' : 'en')}`);
       } finally {
         setShellFor(undefined);
       }
@@ -245,12 +251,12 @@ export function App(p: AppProps) {
   const entries = p.entries.map((e) => known[e.id]?.lab ?? e);
   const states = p.entries.map((e) => labState(e, progress, isPlanned(e) ? undefined : (known[e.id]?.probe ?? 'pending')));
   // What covers the screen: the key help, or the last words while the tour stops.
-  const cover: Line[] | undefined = stopping ? [{ text: WORDS.interrupted[lang], tone: 'warn' }] : help ? fit(helpLines(lang, width), room) : undefined;
+  const cover: Line[] | undefined = stopping ? [{ text: WORDS.interrupted[lang], tone: 'warn' }] : help ? fit(helpLines(lang, listWidth), room) : undefined;
 
   let body: Line[];
   if (cover) body = cover;
   else if (opening) body = [...labHeader(opening, lang, width), { text: WORDS.loading[lang], tone: 'dim' }];
-  else body = menuLines({ entries, states, selected, lang, width, version: p.version, help: false, rows, ...(note ? { message: note } : {}) });
+  else body = menuLines({ entries, states, selected, lang, width: listWidth, version: p.version, help: false, rows, ...(note ? { message: note } : {}) });
 
   return (
     <>
@@ -353,15 +359,15 @@ function LabPane(p: PaneProps) {
     case 'skipped':
       head = [
         ...labHeader(lab, lang, width),
-        { text: `⊘ ${WORDS.skipped[lang]}: ${s.skip?.reason ?? ''}`, tone: 'warn' },
-        ...(s.skip?.remedy ? [{ text: `  ${WORDS.toRun[lang]}: ${s.skip.remedy}`, tone: 'warn' as const }] : []),
+        { text: `⊘ ${WORDS.skipped[lang]}${colon(lang)}${s.skip?.reason ?? ''}`, tone: 'warn' },
+        ...(s.skip?.remedy ? [{ text: `  ${WORDS.toRun[lang]}${colon(lang)}${s.skip.remedy}`, tone: 'warn' as const }] : []),
       ];
       footer.push({ text: WORDS.skippedKeys[lang], tone: 'dim' });
       break;
     case 'steps': {
       head = [{ text: '' }, { text: stepTitle(lab, s.index, lang), tone: 'head' }, ...stepIntro(lab, s.index, lang, width)];
       if (s.running) {
-        tail = liveLines(s.live, width, Infinity);
+        tail = liveLines(s.live, lang, width, Infinity);
         if (s.progress) tail.push(progressLine(s.progress.fraction, s.progress.label, now - s.progress.startedAt, lang, width));
       }
       footer.push({ text: s.running ? WORDS.runningKeys[lang] : WORDS.stepKeys[lang], tone: 'dim' });

@@ -76,7 +76,7 @@ export function openEarlyMenu(f: FirstFrame, out: NodeJS.WriteStream = process.s
   const quit = new Promise<number>((resolve) => (settle = resolve));
 
   const paintMenu = () => {
-    const width = Math.min(MAX_WIDTH, out.columns || MAX_WIDTH) - 1;
+    const width = (out.columns || MAX_WIDTH) - 1; // the list uses the whole terminal, as the App's does
     const { selected, lang, help, note } = state;
     const lines = menuLines({ entries: f.entries, states, selected, lang, width, version: f.version, help, rows: out.rows || 24, ...(note ? { message: note } : {}) });
     const text = lines.map((l) => paint(l, f.color)).join('\n');

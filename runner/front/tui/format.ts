@@ -2,7 +2,8 @@
 // first frame that nslab paints before Ink has loaded. Every line is already wrapped to the
 // terminal width (CJK characters count two columns), so a screen's height is known exactly.
 import { displayWidth, wrap } from '../report/text.js';
-import type { About, Card, CheckResult, Lab, Lang, PlannedLab, RequirementResult, StepResult, Text, Transcript } from '../../core/model.js';
+import { CARD_KEYS, cardRows, colon, moreLines, observedExpected, paren, WORDS as SHARED } from '../report/words.js';
+import type { About, CheckResult, Lab, Lang, PlannedLab, RequirementResult, StepResult, Text, Transcript } from '../../core/model.js';
 import { isPlanned } from '../../../labs/index.js';
 import type { LabProgress, Progress } from './progress.js';
 
@@ -20,49 +21,47 @@ const INLINE_MAX = 160;
 
 const t = (en: string, zh: string): Text => ({ en, zh });
 
+export { CARD_KEYS };
+
 export const WORDS = {
-  tagline: t("the kernel mechanisms under Docker, one experiment at a time", 'Docker 背后的内核机制,一次一个实验'),
-  passed: t('passed', '通过'),
-  failed: t('failed', '失败'),
+  tagline: t('the kernel mechanisms under Docker, one experiment at a time', 'Docker 背后的内核机制，一次一个实验'),
+  passed: SHARED.passed,
+  failed: SHARED.failed,
   skipped: t('skipped here', '此处跳过'),
   notRun: t('not run', '未运行'),
   planned: t('not yet available', '尚未提供'),
   checking: t('checking…', '检查中…'),
   step: t('Step', '步骤'),
-  article: t('article', '原文'),
-  today: t('today', '今天'),
-  toRun: t('to run it', '运行方法'),
+  article: SHARED.article,
+  today: SHARED.today,
+  toRun: SHARED.toRun,
   listKeys: t('↑↓ choose · Enter open · l 中文 · ? help · q quit', '↑↓ 选择 · Enter 打开 · l English · ? 帮助 · q 退出'),
   cardKeys: t('Enter begin · a run all · s shell · l 中文 · ? help · q back', 'Enter 开始 · a 全部运行 · s shell · l English · ? 帮助 · q 返回'),
   stepKeys: t('Enter run this step · a run the rest · r re-run · s shell · l 中文 · ? · q back', 'Enter 运行本步 · a 运行剩余 · r 重跑 · s shell · l English · ? · q 返回'),
   runningKeys: t('running… · Ctrl-C stops and cleans up', '运行中… · Ctrl-C 停止并清理'),
   doneKeys: t('r re-run the last step · s shell · l 中文 · ? help · q back to the list', 'r 重跑最后一步 · s shell · l English · ? 帮助 · q 返回列表'),
   skippedKeys: t('q back to the list', 'q 返回列表'),
-  sixQuestions: t('Six questions', '六个问题'),
-  openHint: t('Enter: open the lab', 'Enter:打开这个实验'),
+  sixQuestions: SHARED.sixQuestions,
+  openHint: t('Enter: open the lab', 'Enter：打开这个实验'),
   lastRun: t('last run', '上次运行'),
-  checksWord: t('checks', '项检查'),
-  cleanupOk: t('cleanup: everything the lab created was removed', '清理:实验创建的一切都已删除'),
-  cleanupBad: t('cleanup: something could not be removed (nslab clean retries)', '清理:有东西没能删除(可运行 nslab clean 重试)'),
-  tryThis: t('what to try: read the error above; `nslab doctor` says what this machine lacks; `nslab clean` removes anything left behind', '可以试试:看上面的错误;`nslab doctor` 会说明这台机器缺什么;`nslab clean` 会清除遗留的东西'),
-  busy: t('a step is running: wait for it, or press Ctrl-C to stop and clean up', '有步骤正在运行:请等待,或按 Ctrl-C 停止并清理'),
+  checksWord: SHARED.checks,
+  cleanup: SHARED.cleanup,
+  error: SHARED.error,
+  skippedCheck: SHARED.skipped,
+  cleanupOk: t('cleanup: everything the lab created was removed', '清理：实验创建的一切都已删除'),
+  cleanupBad: t('cleanup: something could not be removed (nslab clean retries)', '清理：有东西没能删除（可运行 nslab clean 重试）'),
+  tryThis: t(
+    'what to try: read the error above; `nslab doctor` says what this machine lacks; `nslab clean` removes anything left behind',
+    '可以试试：看上面的错误；`nslab doctor` 会说明这台机器缺什么；`nslab clean` 会清除遗留的东西',
+  ),
+  busy: t('a step is running: wait for it, or press Ctrl-C to stop and clean up', '有步骤正在运行：请等待，或按 Ctrl-C 停止并清理'),
   noShell: t('this lab builds no container to open a shell in', '这个实验没有可以进入 shell 的容器'),
-  replay: t('re-run from a fresh state: replaying the earlier steps first', '从全新状态重跑:先重放前面的步骤'),
+  replay: t('re-run from a fresh state: replaying the earlier steps first', '从全新状态重跑：先重放前面的步骤'),
   left: t('left', '剩余'),
-  interrupted: t('stopping and removing what the lab created…', '正在停止并删除实验创建的东西…'),
-  loading: t('loading…', '加载中…'),
+  interrupted: t('stopping and removing what the lab created…', '正在停止并删除实验创建的东西……'),
+  loading: t('loading…', '加载中……'),
+  unmet: t('a requirement is not met', '有一项前提条件不满足'),
 } as const;
-
-const CARD_LABELS: Record<keyof Card, Text> = {
-  problem: t('Problem', '解决的问题'),
-  tradeoff: t('Trade-off', '代价'),
-  usedBy: t('Used by', '用在哪里'),
-  parts: t('Parts', '组成部分'),
-  kernel: t('Kernel', '内核实现'),
-  alternatives: t('Compare', '其他实现'),
-};
-
-export const CARD_KEYS = Object.keys(CARD_LABELS) as (keyof Card)[];
 
 export const HELP: Text = t(
   `Keys
@@ -79,13 +78,13 @@ the step again. Progress is remembered in ~/.local/state/nslab
   `按键
   ↑ ↓ / j k   选择实验                    Enter   打开 / 运行下一步
   a           运行剩余的所有步骤          r       重跑最后一步
-  s           进入实验容器里的 shell(退出后回到这里)
+  s           进入实验容器里的 shell（退出后回到这里）
   l           English / 中文              ?       本帮助
-  q / Esc     返回(在列表中则退出)       Ctrl-C  停止、清理并退出
+  q / Esc     返回（在列表中则退出）     Ctrl-C  停止、清理并退出
 
-r 会从全新状态重跑:nslab 先删除实验创建的东西,悄悄重放前面的步骤
-(后面的步骤依赖它们),再重新运行这一步。进度保存在
-~/.local/state/nslab(nslab tour --reset 可清除)。按 ? 关闭。`,
+r 会从全新状态重跑：nslab 先删除实验创建的东西，悄悄重放前面的步骤
+（后面的步骤依赖它们），再重新运行这一步。进度保存在
+~/.local/state/nslab（nslab tour --reset 可清除）。按 ? 关闭。`,
 );
 
 // ---- text helpers ----
@@ -133,7 +132,7 @@ export type ListEntry = About | Lab | PlannedLab;
 export type LabState =
   | { kind: 'planned' }
   | { kind: 'checking' }
-  | { kind: 'skipped'; reason: string; remedy?: string }
+  | { kind: 'skipped'; reason: Text; remedy?: Text }
   | { kind: 'recorded'; progress: LabProgress }
   | { kind: 'not-run' };
 
@@ -152,7 +151,11 @@ export function plannedNote(id: string, lang: Lang): string {
 export function labState(e: ListEntry, progress: Progress, probe: RequirementResult | undefined | 'pending'): LabState {
   if (isPlanned(e)) return { kind: 'planned' };
   if (probe !== 'pending' && probe !== undefined && !probe.ok)
-    return { kind: 'skipped', reason: probe.reason ?? 'a requirement is not met', ...(probe.remedy ? { remedy: probe.remedy } : {}) };
+    return {
+      kind: 'skipped',
+      reason: probe.reason ?? WORDS.unmet,
+      ...(probe.remedy ? { remedy: probe.remedy } : {}),
+    };
   const p = progress[e.id];
   if (p) return { kind: 'recorded', progress: p };
   return { kind: 'not-run' };
@@ -187,12 +190,20 @@ export interface ListView {
   readonly message?: string;
 }
 
+/**
+ * The lab list. Its rows use the terminal's whole width (`width`), so that a wider terminal shows
+ * longer titles whole; the prose under it keeps to MAX_WIDTH.
+ */
 export function listLines(v: ListView): Line[] {
-  const { lang, width } = v;
+  const { lang } = v;
+  const width = v.width;
+  const prose = Math.min(width, MAX_WIDTH - 1);
   const out: Line[] = [{ text: truncate(`nslab ${v.version} · ${WORDS.tagline[lang]}`, width), tone: 'head' }, { text: '' }];
   const idW = 19;
-  const stateW = 20;
-  const titleW = Math.max(10, width - 2 - idW - stateW - 1);
+  // The state column is as wide as the longest state word of the language (steady while probes finish).
+  const stateW = 1 + Math.max(...(['planned', 'checking', 'skipped', 'notRun', 'passed', 'failed'] as const).map((k) => displayWidth(WORDS[k][lang]) + 2));
+  const longest = Math.max(0, ...v.entries.map((e) => displayWidth(e.title[lang]) + 1));
+  const titleW = Math.max(10, Math.min(width - 2 - idW - stateW - 1, Math.max(longest, MAX_WIDTH - 1 - 2 - idW - stateW - 1)));
   v.entries.forEach((e, i) => {
     const sel = i === v.selected;
     const cell = stateCell(v.states[i]!, lang);
@@ -203,9 +214,9 @@ export function listLines(v: ListView): Line[] {
   out.push({ text: '' });
   const e = v.entries[v.selected];
   const s = v.states[v.selected];
-  if (e && s) out.push(...detailLines(e, s, lang, width));
+  if (e && s) out.push(...detailLines(e, s, lang, prose));
   out.push({ text: '' });
-  if (v.message) out.push(...lines(v.message, width, '', 'warn'));
+  if (v.message) out.push(...lines(v.message, prose, '', 'warn'));
   out.push({ text: truncate(WORDS.listKeys[lang], width), tone: 'dim' });
   return out;
 }
@@ -221,17 +232,18 @@ function detailLines(e: ListEntry, s: LabState, lang: Lang, width: number): Line
       return lines(lang === 'zh' ? `${e.id} 在这个版本的 nslab 中尚未提供。` : `${e.id} is not yet available in this version of nslab.`, width, '  ', 'dim');
     case 'skipped':
       return [
-        ...lines(`${e.id} ${WORDS.skipped[lang]}: ${s.reason}`, width, '  ', 'warn'),
-        ...(s.remedy ? lines(`${WORDS.toRun[lang]}: ${s.remedy}`, width, '  ', 'warn') : []),
+        ...lines(`${e.id} ${WORDS.skipped[lang]}${colon(lang)}${s.reason[lang]}`, width, '  ', 'warn'),
+        ...(s.remedy ? lines(`${WORDS.toRun[lang]}${colon(lang)}${s.remedy[lang]}`, width, '  ', 'warn') : []),
       ].slice(0, 3);
     case 'recorded': {
       const p = s.progress;
       const word = p.status === 'passed' ? WORDS.passed[lang] : p.status === 'failed' ? WORDS.failed[lang] : WORDS.skipped[lang];
-      return lines(`${WORDS.lastRun[lang]} ${when(p.at)}: ${word}, ${p.checks} ${WORDS.checksWord[lang]}${p.reason ? ` (${p.reason})` : ''} · ${WORDS.openHint[lang]}`, width, '  ');
+      const sep = lang === 'zh' ? '，' : ', ';
+      return lines(`${WORDS.lastRun[lang]} ${when(p.at)}${colon(lang)}${word}${sep}${p.checks} ${WORDS.checksWord[lang]}${p.reason ? paren(p.reason, lang) : ''} · ${WORDS.openHint[lang]}`, width, '  ');
     }
     default:
       if (!isLab(e)) return lines(WORDS.openHint[lang], width, '  ');
-      return lines(`${WORDS.openHint[lang]} (${e.steps.length} ${lang === 'zh' ? '个步骤' : 'steps'})`, width, '  ');
+      return lines(`${WORDS.openHint[lang]}${paren(lang === 'zh' ? `${e.steps.length} 个步骤` : `${e.steps.length} steps`, lang)}`, width, '  ');
   }
 }
 
@@ -241,12 +253,12 @@ export function labHeader(lab: Pick<Lab, 'id' | 'title'>, lang: Lang, width: num
   return lines(`■ ${lab.id} — ${lab.title[lang]}`, width, '', 'head');
 }
 
+/** The lab's six-question card (the same rows `nslab run` prints before the first step). */
 export function cardLines(lab: Lab, lang: Lang, width: number): Line[] {
-  const column = lang === 'zh' ? 12 : 13;
   return [
     ...labHeader(lab, lang, width),
     { text: WORDS.sixQuestions[lang], tone: 'accent' },
-    ...CARD_KEYS.flatMap((k) => labelled(CARD_LABELS[k][lang], lab.card[k][lang], width, column)),
+    ...cardRows(lab.card, lang, width).flatMap((r) => r.lines.map((text) => ({ text }))),
   ];
 }
 
@@ -264,13 +276,17 @@ export function stepIntro(lab: Lab, index: number, lang: Lang, width: number, ex
   return out;
 }
 
-export function transcriptLines(tr: Transcript, width: number, max = Infinity): Line[] {
-  const out: Line[] = [{ text: truncate(`  $ ${tr.command}${tr.where ? `   [${tr.where}]` : ''}`, width), tone: 'head' }];
+export function transcriptLines(tr: Transcript, lang: Lang, width: number, max = Infinity): Line[] {
+  const [first, ...more] = tr.command.replace(/\r?\n$/, '').split(/\r?\n/);
+  const out: Line[] = [
+    { text: truncate(`  $ ${first}${tr.where ? `   [${tr.where}]` : ''}`, width), tone: 'head' },
+    ...more.map((l): Line => ({ text: truncate(`    ${l}`, width), tone: 'head' })),
+  ];
   const body = tr.output.replace(/\r?\n$/, '');
   if (body === '') return out;
   const all = body.split(/\r?\n/);
   for (const l of all.slice(0, max)) out.push({ text: truncate('    ' + l, width) });
-  if (all.length > max) out.push({ text: `    … (${all.length - max} more lines)`, tone: 'dim' });
+  if (all.length > max) out.push({ text: `    ${moreLines(all.length - max, lang)}`, tone: 'dim' });
   return out;
 }
 
@@ -278,10 +294,10 @@ export function logLines(line: string, width: number): Line[] {
   return line.split(/\r?\n/).map((l) => ({ text: truncate('  ' + l, width) }));
 }
 
-export function checkLines(k: CheckResult, width: number): Line[] {
-  if (k.status === 'skipped') return lines(`- skipped: ${k.description} — ${k.reason ?? ''}`, width, '  ', 'warn').map(hang);
+export function checkLines(k: CheckResult, lang: Lang, width: number): Line[] {
+  if (k.status === 'skipped') return lines(`- ${WORDS.skippedCheck[lang]}${colon(lang)}${k.description} — ${k.reason ?? ''}`, width, '  ', 'warn').map(hang);
   const mark = k.status === 'passed' ? '✓' : '✗';
-  const text = `${mark} ${k.description} — observed ${inline(k.observed)}, expected ${inline(k.expected)}${k.reason ? ` (${k.reason})` : ''}`;
+  const text = `${mark} ${k.description} — ${observedExpected(inline(k.observed), inline(k.expected), lang)}${k.reason ? paren(k.reason, lang) : ''}`;
   return lines(text, width - 2, '  ', k.status === 'passed' ? 'ok' : 'bad').map(hang);
 }
 
@@ -345,17 +361,17 @@ export function stepRecord(lab: Lab, index: number, r: StepResult, lang: Lang, w
   out.push(...stepIntro(lab, index, lang, width).map((l) => (l.tone ? l : { ...l, tone: 'dim' as const })));
   out.push(...live);
   if (r.error !== undefined) {
-    out.push(...lines(`error: ${r.error}`, width, '  ', 'bad'));
+    out.push(...lines(`${WORDS.error[lang]}${colon(lang)}${r.error}`, width, '  ', 'bad'));
     out.push(...lines(WORDS.tryThis[lang], width, '  ', 'dim'));
   }
   out.push(...measureLines(r.measurements, width));
-  for (const k of r.checks) out.push(...checkLines(k, width));
+  for (const k of r.checks) out.push(...checkLines(k, lang, width));
   return out;
 }
 
 /** Live output of a step as lines (all of it for the record, the tail while it runs). */
-export function liveLines(events: readonly ({ transcript: Transcript } | { log: string })[], width: number, recordMax = RECORD_TRANSCRIPT_LINES): Line[] {
-  return events.flatMap((e) => ('transcript' in e ? transcriptLines(e.transcript, width, recordMax) : logLines(e.log, width)));
+export function liveLines(events: readonly ({ transcript: Transcript } | { log: string })[], lang: Lang, width: number, recordMax = RECORD_TRANSCRIPT_LINES): Line[] {
+  return events.flatMap((e) => ('transcript' in e ? transcriptLines(e.transcript, lang, width, recordMax) : logLines(e.log, width)));
 }
 
 export function summaryLines(lab: Lab, steps: readonly StepResult[], lang: Lang, width: number, cleanupErrors: number, reason?: string): Line[] {
@@ -368,7 +384,7 @@ export function summaryLines(lab: Lab, steps: readonly StepResult[], lang: Lang,
   return [
     { text: '' },
     ...labHeader(lab, lang, width),
-    ...lines(`${mark} ${lab.id} ${word}: ${passed}/${checks.length} ${WORDS.checksWord[lang]}${reason ? ` (${reason})` : ''}`, width, '', failed ? 'bad' : allSkipped ? 'warn' : 'ok'),
+    ...lines(`${mark} ${lab.id} ${word}${colon(lang)}${passed}/${checks.length} ${WORDS.checksWord[lang]}${reason ? paren(reason, lang) : ''}`, width, '', failed ? 'bad' : allSkipped ? 'warn' : 'ok'),
     ...lines(cleanupErrors > 0 ? WORDS.cleanupBad[lang] : WORDS.cleanupOk[lang], width, '', cleanupErrors > 0 ? 'bad' : 'dim'),
   ];
 }

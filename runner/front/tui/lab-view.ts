@@ -4,7 +4,8 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { waitingLine } from '../report/text.js';
 import type { LabSession } from '../../core/engine.js';
-import type { Lab, LabResult, Lang, RunListener, StepResult, Transcript } from '../../core/model.js';
+import { errorText, type Lab, type LabResult, type Lang, type RunListener, type StepResult, type Transcript } from '../../core/model.js';
+import { colon } from '../report/words.js';
 import { labHeader, liveLines, stepRecord, stepTitle, WORDS, cardLines, type Line } from './format.js';
 
 export type Phase = 'card' | 'starting' | 'skipped' | 'steps' | 'done';
@@ -99,7 +100,7 @@ export function useLabRun(o: LabViewOptions): LabControls {
           const mark = ev.result.status === 'passed' ? '✓' : ev.result.status === 'failed' ? '✗' : '⊘';
           addRecord([{ text: `  ↻ ${mark} ${stepTitle(lab, index, lang)}`, tone: 'dim' }]);
         } else {
-          addRecord(stepRecord(lab, index, ev.result, lang, width, liveLines(live.current, width)));
+          addRecord(stepRecord(lab, index, ev.result, lang, width, liveLines(live.current, lang, width)));
         }
         live.current = [];
         setScreen((s) => {
@@ -112,9 +113,10 @@ export function useLabRun(o: LabViewOptions): LabControls {
         addRecord([{ text: `  ${waitingLine(ev, lang)}`, tone: 'warn' }]);
         break;
       case 'cleanup':
-        if (ev.line.startsWith('could not')) {
+        // The engine says "removed …" or "could not remove …" in the run's language.
+        if (ev.line.startsWith('could not') || ev.line.startsWith('无法删除')) {
           cleanupErrors.current++;
-          addRecord([{ text: `  cleanup: ${ev.line}`, tone: 'bad' }]);
+          addRecord([{ text: `  ${WORDS.cleanup[lang]}${colon(lang)}${ev.line}`, tone: 'bad' }]);
         }
         break;
       default:
@@ -126,7 +128,10 @@ export function useLabRun(o: LabViewOptions): LabControls {
   const exclusive = (job: () => Promise<void>) => {
     if (busy.current || o.signal.aborted) return;
     const p = job()
-      .catch((e: unknown) => opts.current.addRecord([{ text: `nslab: ${(e as Error).message}`, tone: 'bad' }]))
+      .catch((e: unknown) => {
+        const { lang } = opts.current;
+        opts.current.addRecord([{ text: `nslab${colon(lang)}${errorText(e, lang)}`, tone: 'bad' }]);
+      })
       .finally(() => {
         busy.current = undefined;
         update({ running: false });

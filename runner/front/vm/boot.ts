@@ -108,7 +108,7 @@ export async function bootVm(p: Platform, k: PreparedKernel, job: VmJob, io: VmI
   const t0 = Date.now();
   const cleanup = new CleanupStack(claimRun('vm'));
   const dir = join(cleanup.run.dir, 'vm');
-  cleanup.push({ kind: 'path', rel: 'vm' }, `VM directory ${dir}`);
+  cleanup.push({ kind: 'path', rel: 'vm' }, { en: `VM directory ${dir}`, zh: `虚拟机目录 ${dir}` });
   const out = join(dir, 'out');
   let child: Child | undefined;
   try {
@@ -126,7 +126,7 @@ export async function bootVm(p: Platform, k: PreparedKernel, job: VmJob, io: VmI
       // Its own session: a Ctrl-C on the host's terminal is nslab's to handle, not qemu's.
       actions: [{ do: 'setsid' }],
     });
-    cleanup.pushProcess(child.pid, child.startTime, `qemu ${child.pid} (nslab VM)`);
+    cleanup.pushProcess(child.pid, child.startTime, { en: `qemu ${child.pid} (nslab VM)`, zh: `qemu ${child.pid}（nslab 虚拟机）` });
     const qemu = child;
     let stderr = '';
     qemu.stdout?.setEncoding('utf8').on('data', (c: string) => io.write(c.replace(/\r\n/g, '\n')));

@@ -9,7 +9,7 @@ import { render, type ReporterName } from '../report/index.js';
 import type { Lang, Report } from '../../core/model.js';
 import { bootVm, type VmOutcome } from './boot.js';
 import { cachedKernelFor, cacheRoot, cacheSize, LAB_MODULES, prepareKernel, type PreparedKernel } from './kernel.js';
-import { platform, type Platform } from './platform.js';
+import { platform, type Accel, type Platform } from './platform.js';
 import { progressBar } from './progress.js';
 
 type Out = (s: string) => void;
@@ -29,9 +29,19 @@ function describe(k: PreparedKernel): string {
   return k.source === 'host' ? `this host's kernel ${k.kver}` : `Debian kernel ${k.kver} (${k.package} ${k.version})`;
 }
 
-/** The guest's environment: only what the guest's nslab should see of ours. */
-function guestEnv(lang: Lang, interactive: boolean): Record<string, string> {
-  const env: Record<string, string> = { HOME: '/root', NSLAB_IN_VM: '1', TERM: process.env.TERM ?? 'vt100', LANG: process.env.LANG ?? 'C.UTF-8' };
+/**
+ * The guest's environment: only what the guest's nslab should see of ours, and how the guest's
+ * CPU runs (NSLAB_VM_ACCEL_KIND: `kvm`, or `tcg` when emulated, where a lab sized for real
+ * hardware, like 11-aufs's benchmark, scales its workload down and says so).
+ */
+export function guestEnv(lang: Lang, interactive: boolean, accel: Accel['kind']): Record<string, string> {
+  const env: Record<string, string> = {
+    HOME: '/root',
+    NSLAB_IN_VM: '1',
+    NSLAB_VM_ACCEL_KIND: accel,
+    TERM: process.env.TERM ?? 'vt100',
+    LANG: process.env.LANG ?? 'C.UTF-8',
+  };
   const colour = (interactive ? process.stdin.isTTY : process.stdout.isTTY) === true && !process.env.NO_COLOR;
   if (!colour) env.NO_COLOR = '1';
   void lang;
@@ -97,6 +107,7 @@ export async function runInVm(req: VmRequest, out: Out): Promise<number> {
   if (typeof p === 'number') return p;
   const interactive = req.command === 'shell';
   const machine = req.reporter !== 'human';
+  const zh = req.lang === 'zh';
   const interrupt = onInterrupt(interactive ? () => undefined : (line) => err(`\n${line}`));
   try {
     const bar = progressBar();
@@ -105,10 +116,15 @@ export async function runInVm(req: VmRequest, out: Out): Promise<number> {
       kernel = await prepareKernel(req.labs.map((l) => l.id), bar, interrupt.signal);
     } catch (e) {
       if (interrupt.received()) return exitCodeFor(interrupt.received()!);
-      err(`nslab: no kernel for the VM: ${(e as Error).message}`);
+      const why = (e as Error).message;
+      err(zh ? `nslab：虚拟机没有可用的内核：${why}` : `nslab: no kernel for the VM: ${why}`);
       return 1;
     }
-    err(`nslab: booting a VM: ${describe(kernel)}, ${p.platform.accel.why}; the host's root is shared read-only, no network device.`);
+    err(
+      zh
+        ? `nslab：正在启动虚拟机：${describe(kernel)}，${p.platform.accel.why}；宿主机的根目录以只读方式共享（/etc 上叠了一层用完即弃的可写层），没有网络设备。`
+        : `nslab: booting a VM: ${describe(kernel)}, ${p.platform.accel.why}; the host's root is shared read-only (with a throw-away layer over /etc), no network device.`,
+    );
     const args = [req.command, ...(req.all ? ['--all'] : req.labs.map((l) => l.id)), '--lang', req.lang, ...(machine ? ['--reporter', req.reporter] : [])];
     const fault = process.env.NSLAB_VM_FAULT;
     const script = process.env.NSLAB_VM_TEST_SCRIPT ? readFileSync(process.env.NSLAB_VM_TEST_SCRIPT, 'utf8') : undefined;
@@ -119,7 +135,7 @@ export async function runInVm(req: VmRequest, out: Out): Promise<number> {
         args,
         captureStdout: machine,
         interactive,
-        env: guestEnv(req.lang, interactive),
+        env: guestEnv(req.lang, interactive, p.platform.accel.kind),
         timeoutS: seconds(process.env.NSLAB_VM_TIMEOUT, 900),
         memoryMiB: seconds(process.env.NSLAB_VM_MEMORY, 1024),
         ...(fault ? { fault } : {}),
@@ -135,16 +151,24 @@ export async function runInVm(req: VmRequest, out: Out): Promise<number> {
     switch (outcome.kind) {
       case 'exited':
         if (machine) out(outcome.stdout.replace(/\n$/, ''));
-        err(`nslab: the VM finished in ${(outcome.wallMs / 1000).toFixed(1)} s${outcome.bootMs !== undefined ? ` (boot to job: ${(outcome.bootMs / 1000).toFixed(1)} s of guest time)` : ''}; guest exit code ${outcome.code}.`);
+        {
+          const wall = (outcome.wallMs / 1000).toFixed(1);
+          const boot = outcome.bootMs !== undefined ? (outcome.bootMs / 1000).toFixed(1) : undefined;
+          err(
+            zh
+              ? `nslab：虚拟机用时 ${wall} 秒结束${boot !== undefined ? `（从启动到开始任务：客户机时间 ${boot} 秒）` : ''}；客户机退出码 ${outcome.code}。`
+              : `nslab: the VM finished in ${wall} s${boot !== undefined ? ` (boot to job: ${boot} s of guest time)` : ''}; guest exit code ${outcome.code}.`,
+          );
+        }
         return outcome.code;
       case 'interrupted':
-        err(`nslab: ${outcome.signal}: the VM was stopped and its files removed.`);
+        err(zh ? `nslab：${outcome.signal}：虚拟机已停止，它的文件已删除。` : `nslab: ${outcome.signal}: the VM was stopped and its files removed.`);
         return exitCodeFor(outcome.signal);
       case 'error': {
-        err(`nslab: VM error: ${outcome.reason}`);
-        if (outcome.console.trim()) err(`nslab: the guest console ended with:\n${tail(outcome.console, 15)}`);
+        err(zh ? `nslab：虚拟机出错：${outcome.reason}` : `nslab: VM error: ${outcome.reason}`);
+        if (outcome.console.trim()) err(zh ? `nslab：客户机控制台最后的输出：\n${tail(outcome.console, 15)}` : `nslab: the guest console ended with:\n${tail(outcome.console, 15)}`);
         if (machine) out(render(req.reporter as Exclude<ReporterName, 'human'>, errorReport(req, outcome.reason)).replace(/\n$/, ''));
-        else if (req.command !== 'shell') out(`✗ VM error: ${outcome.reason} — no check passed`);
+        else if (req.command !== 'shell') out(zh ? `✗ 虚拟机出错：${outcome.reason}——没有任何检查通过` : `✗ VM error: ${outcome.reason} — no check passed`);
         return 1;
       }
     }
@@ -179,13 +203,24 @@ export async function vmPrepare(out: Out): Promise<number> {
 }
 
 /** One line for `nslab doctor`: can labs run with --vm here, and with which kernel. */
-export function vmDoctorLine(): string {
+export function vmDoctorLine(lang: Lang = 'en'): string {
+  const zh = lang === 'zh';
   const p = platform();
-  if (!p.ok) return `✗ VM path (--vm)        unavailable: ${p.missing.map((m) => `${m.what} missing — ${m.remedy}`).join('; ')}`;
+  if (!p.ok) {
+    const missing = p.missing.map((m) => `${m.what} ${zh ? '缺失——' : 'missing — '}${m.remedy}`).join(zh ? '；' : '; ');
+    return zh ? `✗ 虚拟机（--vm）        不可用：${missing}` : `✗ VM path (--vm)        unavailable: ${missing}`;
+  }
   const k = cachedKernelFor(Object.keys(LAB_MODULES)); // a kernel every lab can use
   const kernel = k
-    ? `kernel cached: ${describe(k)}`
-    : `no kernel cached yet: the first --vm run (or nslab vm prepare) fetches one into ${cacheRoot()}`;
-  const firmware = p.platform.firmware ? ', qboot firmware' : '';
-  return `✓ VM path (--vm)        available: qemu ${p.platform.accel.kind.toUpperCase()}${firmware} (${p.platform.accel.why}); ${kernel}`;
+    ? zh
+      ? `已缓存内核：${describe(k)}`
+      : `kernel cached: ${describe(k)}`
+    : zh
+      ? `还没有缓存内核：第一次 --vm 运行（或 nslab vm prepare）会把它取到 ${cacheRoot()}`
+      : `no kernel cached yet: the first --vm run (or nslab vm prepare) fetches one into ${cacheRoot()}`;
+  const firmware = p.platform.firmware ? (zh ? '，qboot 固件' : ', qboot firmware') : '';
+  const accel = `qemu ${p.platform.accel.kind.toUpperCase()}${firmware}`;
+  return zh
+    ? `✓ 虚拟机（--vm）        可用：${accel}（${p.platform.accel.why}）；${kernel}`
+    : `✓ VM path (--vm)        available: ${accel} (${p.platform.accel.why}); ${kernel}`;
 }

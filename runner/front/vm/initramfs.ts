@@ -1,6 +1,6 @@
 // The VM's tiny initramfs: a static busybox, the kernel modules the labs need, and two shell
 // scripts. Stage 1 (/init) loads the modules, mounts the host's root read-only over 9p with
-// tmpfs on /tmp and /run, and switches to it; stage 2 (PID 1 on the host's root) runs the job
+// tmpfs on /tmp and /run and a throw-away writable layer over /etc, and switches to it; stage 2 (PID 1 on the host's root) runs the job
 // nslab wrote into the shared result directory and records its exit code there, then powers
 // off. Anything else — a panic, an init that dies, a hang — leaves no exit code behind.
 import { readFileSync } from 'node:fs';
@@ -58,6 +58,12 @@ O="trans=virtio,version=9p2000.L,msize=512000"
 $B mount -t 9p -o "$O,ro,cache=loose" ${TAGS.root} $R || fail "cannot mount the host's root over 9p"
 $B mount -t tmpfs -o mode=0755 tmpfs $R/run || fail "no tmpfs on /run"
 $B mount -t tmpfs -o mode=1777 tmpfs $R/tmp || fail "no tmpfs on /tmp"
+# /etc stays the host's, read-only underneath, with a tmpfs upper layer (under /run) on top:
+# what a lab writes there (ip netns's /etc/netns/NAME) lives in guest memory and dies with the VM.
+E=$R${GUEST_DIR}/etc
+$B mkdir -p $E/upper $E/work
+$B mount -t overlay -o "lowerdir=$R/etc,upperdir=$E/upper,workdir=$E/work" overlay $R/etc \
+  || echo "nslab-vm: no overlay over /etc (labs that write there will fail)"
 $B mkdir -p $R${GUEST_OUT}
 $B mount -t 9p -o "$O" ${TAGS.out} $R${GUEST_OUT} || fail "cannot mount the result share"
 P=$($B cat $R${GUEST_OUT}/pkgroot)
