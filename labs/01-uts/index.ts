@@ -34,7 +34,10 @@ export const control = step<Control>({
     zh: '不带 namespace 标志时，clone() 就是一次 fork：子进程与父进程处于同一个 UTS namespace，看到相同的主机名和相同的 namespace inode。',
   },
   article: 'clone(container_main, container_stack+STACK_SIZE, SIGCHLD, NULL);',
-  modern: 'sh -c hostname   # a plain child process',
+  modern: {
+    en: 'sh -c hostname   # a plain child process',
+    zh: 'sh -c hostname   # 普通子进程',
+  },
   async run(ctx) {
     const hostBefore = osHostname();
     const parentUts = nsInode('self', 'uts');

@@ -190,7 +190,10 @@ export const hostQueue = step<HostQueue>({
     zh: 'msgget(key, IPC_CREAT) 创建一个消息队列，同一 IPC namespace 里的任何进程都能凭 key 打开它。我们的 key 高两字节是“ns”，在 ipcs 里一眼就能认出；创建之前先登记好删除动作。原文用 ipcmk -Q，它随机挑一个 key；nslab 自己调用 msgget 并用自己的 key，这样只会删除自己的队列。',
   },
   article: 'ipcmk -Q; ipcs -q',
-  modern: 'msgget(0x6e73XXXX, IPC_CREAT|IPC_EXCL|0600)   # what ipcmk -Q does, with a key of ours',
+  modern: {
+    en: 'msgget(0x6e73XXXX, IPC_CREAT|IPC_EXCL|0600)   # what ipcmk -Q does, with a key of ours',
+    zh: 'msgget(0x6e73XXXX, IPC_CREAT|IPC_EXCL|0600)   # 即 ipcmk -Q 的做法，用我们自己的 key',
+  },
   async run(ctx) {
     const { key, msqid, cleanupId } = createHostQueue(ctx);
     ctx.log(t(`msgget(${hex(key)}, IPC_CREAT|IPC_EXCL|0600) = ${msqid}`, `msgget(${hex(key)}, IPC_CREAT|IPC_EXCL|0600) 返回 ${msqid}`));
@@ -224,7 +227,10 @@ export const control = step<Control>({
     zh: '普通 clone() 让子进程留在父进程的 IPC namespace 里，用的是同一张 key 表：子进程能找到宿主机的队列，和原文里一样。',
   },
   article: 'clone(container_main, ..., CLONE_NEWUTS | SIGCHLD, NULL);   /* then ipcs -q inside */',
-  modern: 'sh -c "ipcs -q"   # a plain child process',
+  modern: {
+    en: 'sh -c "ipcs -q"   # a plain child process',
+    zh: 'sh -c "ipcs -q"   # 普通子进程',
+  },
   async run(ctx) {
     const { key } = ctx.observed(hostQueue);
     const parentIpc = nsInode('self', 'ipc');
@@ -374,7 +380,10 @@ export const gone = step<Gone>({
     en: "Nobody removed the container's queue with msgctl(IPC_RMID). When the last process of the IPC namespace exited and nothing else (an open ns file, a bind mount) held it, the kernel freed the namespace and every queue in it. No name is left to reach that queue by: we look for any holder of the namespace left in /proc, the way lsns does. The same scan, made while the container ran, found the container's process, so an empty result means something.",
     zh: '没有人用 msgctl(IPC_RMID) 删除容器里的队列。IPC namespace 的最后一个进程退出、又没有别的东西（打开的 ns 文件、绑定挂载）持有它时，内核就释放这个 namespace 和其中所有队列，再也没有办法访问那个队列。我们像 lsns 一样在 /proc 里找这个 namespace 还有没有持有者。容器运行时做的同样扫描找到了容器的进程，所以“一个都没有”这个结果才有意义。',
   },
-  modern: 'lsns -t ipc   # the namespace is no longer listed',
+  modern: {
+    en: 'lsns -t ipc   # the namespace is no longer listed',
+    zh: 'lsns -t ipc   # 列表里不再有这个 namespace',
+  },
   async run(ctx) {
     const { childIpc, own, containerPid, containerStart, holdersWhileRunning } = ctx.observed(isolated);
     // Isolated's finally awaited the container's exit: the kernel has reaped it by now.

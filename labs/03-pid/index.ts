@@ -231,7 +231,10 @@ export const hostProc = step<HostProc>({
     zh: 'ps 并不直接问内核有哪些进程，它读的是 /proc。容器仍然用着宿主机的 /proc，那是为宿主机 PID namespace 挂载的，所以容器里的 ps 用宿主机的编号列出所有宿主机进程，连根本不在容器里的 nslab 自己也在列。要解决它需要 mount namespace：见实验 04。',
   },
   article: 'ps; top   # inside the container: still every process of the host',
-  modern: 'unshare --pid --fork ps -e   # without --mount-proc',
+  modern: {
+    en: 'unshare --pid --fork ps -e   # without --mount-proc',
+    zh: 'unshare --pid --fork ps -e   # 不带 --mount-proc',
+  },
   async run(ctx) {
     const c = await Container.start(ctx, { namespaces: ['pid'], label: t('PID container', 'PID 容器') });
     try {
@@ -525,7 +528,10 @@ export const initExit = step<InitExit>({
     en: 'We also start `sleep 600` inside, a process that would never end on its own. Then PID 1 exits. The kernel sends SIGKILL to every process left in the namespace: the grandchild and sleep die, and the namespace is empty. This is why a container stops when its main process stops.',
     zh: '我们再在里面启动 `sleep 600`，它自己永远不会结束。然后让 1 号进程退出。内核向 namespace 里剩下的每个进程发送 SIGKILL：孙进程和 sleep 都死了，namespace 空了。这就是主进程一停、容器就停的原因。',
   },
-  modern: 'docker stop <container>   # its PID 1 exits, the kernel kills the rest',
+  modern: {
+    en: 'docker stop <container>   # its PID 1 exits, the kernel kills the rest',
+    zh: 'docker stop <container>   # 它的 PID 1 退出，内核杀掉其余进程',
+  },
   async run(ctx) {
     const { pidNs, hostPid, start } = ctx.observed(orphan);
     const c = running.get(ctx);

@@ -349,7 +349,10 @@ export const privateContains = step<Contained>({
     en: 'Now the same container first runs mount(NULL, "/", NULL, MS_REC|MS_PRIVATE), as unshare(1) does by default. Its copies leave every peer group, so the tmpfs it mounts on prop/leak2 exists inside only. Then the shared tmpfs is removed from the host. runc does something close by default: MS_REC|MS_SLAVE on its root (unless the config\'s rootfsPropagation says otherwise), so mounts made on the host still reach the container, but none made inside come back.',
     zh: '这次同样的容器先执行 mount(NULL, "/", NULL, MS_REC|MS_PRIVATE)，unshare(1) 默认就这样做。它的副本离开了所有对等组，所以它挂载到 prop/leak2 上的 tmpfs 只存在于容器里。随后从宿主机上移除这个 shared tmpfs。runc 默认的做法与此相近：对根执行 MS_REC|MS_SLAVE（除非配置里的 rootfsPropagation 另有规定），这样宿主机上新做的挂载仍会传到容器里，容器里做的挂载却一个也传不回来。',
   },
-  modern: 'mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);   # unshare --mount --propagation private; runc: MS_REC | MS_SLAVE',
+  modern: {
+    en: 'mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);   # unshare --mount --propagation private; runc: MS_REC | MS_SLAVE',
+    zh: 'mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);   # unshare --mount --propagation private；runc 用 MS_REC | MS_SLAVE',
+  },
   async run(ctx) {
     const { dir, cleanupId, hostProp } = ctx.observed(sharedLeaks);
     const leak2 = join(dir, 'leak2');

@@ -153,7 +153,10 @@ export const escape = step<Escape>({
     zh: 'chroot 改变的是 "/" 指向哪里，而不是进程在哪里。容器里的 root 进程新建一个目录并 chroot 进去——此时它的当前目录在根之外，".." 永远不会被根挡住——一路向上，再 chroot(".")，就回到了挂载树的顶端：普通 chroot 之后，那就是宿主机的根。pivot_root 并用 umount2(MNT_DETACH) 卸掉旧根之后，同样的动作只能停在 rootfs，因为这个 namespace 里它上面什么都没有了：关住进程的是这一点，而不是少了哪项能力（capability）。Docker 默认的能力（capability）集合保留了 CAP_SYS_CHROOT，user namespace 默认也不开启，所以默认容器里的 root 进程完全可以做这些调用。nslab 从宿主机查看每个进程的 /proc/PID/root，看内核给了它哪个根。',
   },
   article: 'if ( chdir("./rootfs") != 0 || chroot("./") != 0 ){',
-  modern: 'mkdir x; chroot x; cd ../../../..; chroot .   # the classic escape, tried in both containers',
+  modern: {
+    en: 'mkdir x; chroot x; cd ../../../..; chroot .   # the classic escape, tried in both containers',
+    zh: 'mkdir x; chroot x; cd ../../../..; chroot .   # 经典的逃逸方法，在两个容器里各试一次',
+  },
   async run(ctx) {
     const img = ctx.observed(image).image;
     const marker = join(img.scratch, MARKER);

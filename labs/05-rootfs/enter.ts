@@ -333,7 +333,10 @@ export const pivotRoot = step<View>({
     en: 'pivot_root needs the new root to be a mount point, so the rootfs is first bind-mounted onto itself. The same mounts follow; then pivot_root(".", "nslab-oldroot") makes the rootfs the namespace\'s root and parks the host\'s tree under nslab-oldroot, and umount2(MNT_DETACH) drops it. Afterwards the host\'s files are not hidden but gone from this namespace.',
     zh: 'pivot_root 要求新根是一个挂载点，所以先把 rootfs 绑定挂载到它自己身上。接着做同样的挂载；然后 pivot_root(".", "nslab-oldroot") 让 rootfs 成为 namespace 的根，宿主机的目录树暂放在 nslab-oldroot 下，再用 umount2(MNT_DETACH) 卸掉。此后宿主机的文件不是被藏起来，而是在这个 namespace 里根本不存在了。',
   },
-  modern: `mount --bind rootfs rootfs; cd rootfs; mkdir ${OLD_ROOT}; pivot_root . ${OLD_ROOT}; umount -l /${OLD_ROOT}   # runc: pivot_root(".", "."); umount2(".", MNT_DETACH)`,
+  modern: {
+    en: `mount --bind rootfs rootfs; cd rootfs; mkdir ${OLD_ROOT}; pivot_root . ${OLD_ROOT}; umount -l /${OLD_ROOT}   # runc: pivot_root(".", "."); umount2(".", MNT_DETACH)`,
+    zh: `mount --bind rootfs rootfs; cd rootfs; mkdir ${OLD_ROOT}; pivot_root . ${OLD_ROOT}; umount -l /${OLD_ROOT}   # runc 的做法：pivot_root(".", ".")；umount2(".", MNT_DETACH)`,
+  },
   run: (ctx) => enter(ctx, ctx.observed(image).image, 'pivot'),
   checks: [
     ...viewChecks,

@@ -131,7 +131,10 @@ export const nsTableStep = step<Tables>({
     zh: '文章让 pid.mnt 容器（CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS）保持运行，列出父子进程的 namespace 链接。inode 编号相同就说明在同一个 namespace 中：子进程得到了新的 mnt、pid、uts，而 ipc、net、user 与父进程共用。如今的内核还会列出 cgroup 和 time。',
   },
   article: 'sudo ls -l /proc/4599/ns; sudo ls -l /proc/4600/ns',
-  modern: 'ls -l /proc/$$/ns /proc/<child>/ns   # or: lsns -p <child>',
+  modern: {
+    en: 'ls -l /proc/$$/ns /proc/<child>/ns   # or: lsns -p <child>',
+    zh: 'ls -l /proc/$$/ns /proc/<child>/ns   # 或者：lsns -p <child>',
+  },
   async run(ctx) {
     await stopContainer(ctx); // a step run again starts afresh
     const c = await Container.start(ctx, { namespaces: CHILD_NS, actions: CHILD_ACTIONS, label: t('pid.mnt container', 'pid.mnt 容器') });
@@ -224,7 +227,10 @@ export const execStep = step<Joined>({
     zh: 'docker exec、runc exec 和 nsenter 打开容器进程的 ns 文件，逐个调用 setns()，mnt 放在最后；加入 PID namespace 只对子进程生效，所以还要再 fork 一次。新进程随后看到容器的主机名、它的 /proc 和 1 号进程，而容器里原来的进程毫无察觉。',
   },
   article: 'fd = open("/proc/4600/ns/nts", O_RDONLY); setns(fd, 0);   /* "nts": the article means uts */',
-  modern: 'nsenter -t <pid> -u -p -m hostname   # docker exec <id> hostname',
+  modern: {
+    en: 'nsenter -t <pid> -u -p -m hostname   # docker exec <id> hostname',
+    zh: 'nsenter -t <pid> -u -p -m hostname   # 相当于 docker exec <id> hostname',
+  },
   async run(ctx) {
     const { child, childPid } = ctx.observed(nsTableStep);
     const c = theContainer(ctx);

@@ -259,7 +259,10 @@ export const refused = step<Refused>({
     zh: `子进程 unshare 后在管道上等待，这样在它 execve 之前映射就已写好。父进程（同样是 uid 1000，即该 namespace 的属主，位于父 namespace 中）写入映射，由 user_namespaces(7) 的规则裁决。“${OTHER_MAP}”（映射宿主机的 root）被拒绝，得到 EPERM：在父 namespace 中没有 CAP_SETUID 的写入者只能映射它自己的有效 uid。“${MAP}”被接受。再写一次则得到 EPERM：映射只能写一次，写入后不可更改。同样的内容写入 gid_map 也得到 EPERM：自 Linux 3.19 起，非特权写入者必须先放弃 setgroups()，否则用户可以丢掉某个本来用来拒绝它访问文件的组。原文的程序早于这条规则，而且不检查错误。`,
   },
   article: 'set_uid_map(container_pid, 0, uid, 1); set_gid_map(container_pid, 0, gid, 1);',
-  modern: `echo '${OTHER_MAP}' > /proc/PID/uid_map; echo '${MAP}' > /proc/PID/uid_map; echo '${MAP}' > /proc/PID/uid_map; echo '${MAP}' > /proc/PID/gid_map   # EPERM, ok, EPERM, EPERM`,
+  modern: {
+    en: `echo '${OTHER_MAP}' > /proc/PID/uid_map; echo '${MAP}' > /proc/PID/uid_map; echo '${MAP}' > /proc/PID/uid_map; echo '${MAP}' > /proc/PID/gid_map   # EPERM, ok, EPERM, EPERM`,
+    zh: `echo '${OTHER_MAP}' > /proc/PID/uid_map; echo '${MAP}' > /proc/PID/uid_map; echo '${MAP}' > /proc/PID/uid_map; echo '${MAP}' > /proc/PID/gid_map   # EPERM、成功、EPERM、EPERM`,
+  },
   async run(ctx) {
     const { ws } = ctx.observed(unprivileged);
     const { child, id: cleanupId } = ctx.spawn(

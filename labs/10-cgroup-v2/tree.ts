@@ -194,7 +194,10 @@ export const subtree = step<Tree | Unmeasured>({
     zh: '和原文一样，A 是根组；B、C、D、E 的实际名字是 nslab-<token>-B 等。在 A 的 cgroup.subtree_control 写 +b，B 就有了 b；在 B 的写 +b，C 和 D 有了 b；D 什么也没打开，所以 E 没有 b，尽管它的父组有。A 里的 +m 只到达 B。一个组得到了什么，看它的 cgroup.controllers，以及内核在组里创建的控制器文件（如 io.max）。cgroup.controllers 是只读的：父组没有下放的控制器，子组既拿不到，也传不下去。',
   },
   article: '# A(b,m) - B(b,m) - C (b)\n#                - D (b) - E\necho +blkio > A/cgroup.subtree_control; echo +blkio > A/B/cgroup.subtree_control; echo +memory > A/cgroup.subtree_control',
-  modern: 'cd /sys/fs/cgroup/unified; echo +b > cgroup.subtree_control; mkdir -p B/C B/D/E; echo +b > B/cgroup.subtree_control   # B = nslab-<token>-B …',
+  modern: {
+    en: 'cd /sys/fs/cgroup/unified; echo +b > cgroup.subtree_control; mkdir -p B/C B/D/E; echo +b > B/cgroup.subtree_control   # B = nslab-<token>-B …',
+    zh: 'cd /sys/fs/cgroup/unified; echo +b > cgroup.subtree_control; mkdir -p B/C B/D/E; echo +b > B/cgroup.subtree_control   # B 即 nslab-<token>-B……',
+  },
   async run(ctx) {
     const roles = ctx.observed(controllers);
     if ('skip' in roles) return { skip: roles.skip };
@@ -349,7 +352,10 @@ export const leaves = step<Moves | Unmeasured>({
     zh: '把域控制器下放给子组的组（这里是 B）是内部节点：往它写 PID 会得到 EBUSY，这样它的进程就不会与子组竞争。没有向下打开任何控制器的组可以接收进程（C、D、E）。根组是例外：它装着整个系统，同时还下放控制器。规则反过来也成立：D 里有进程时，不能在 D 上打开 b。每次写入之后我们都读 /proc/PID/cgroup：进程在哪个组，以内核的说法为准。',
   },
   article: '任何被配置过subtree_control的目录都不能绑定进程,根结点除外。所以,A,C,D,E可以绑上进程,但是B不行。',
-  modern: 'echo PID > nslab-<token>-B/cgroup.procs   # EBUSY; echo PID > nslab-<token>-B/nslab-<token>-C/cgroup.procs   # ok',
+  modern: {
+    en: 'echo PID > nslab-<token>-B/cgroup.procs   # EBUSY; echo PID > nslab-<token>-B/nslab-<token>-C/cgroup.procs   # ok',
+    zh: 'echo PID > nslab-<token>-B/cgroup.procs   # EBUSY； echo PID > nslab-<token>-B/nslab-<token>-C/cgroup.procs   # 成功',
+  },
   async run(ctx) {
     const roles = ctx.observed(controllers);
     const tree = ctx.observed(subtree);

@@ -46,7 +46,10 @@ export const underneath = step<Underneath>({
     zh: '原文问：如果不经挂载点、直接在分支里改文件，会怎样？AUFS 用 udba=none|reval|notify 让你选择。overlayfs 没有这样的选项；它的文档（overlayfs.rst 的“Changes to underlying filesystems”）规定，挂载期间不得改动构成 overlay 的各层，改了的后果是未定义的。所以我们直接改下层的文件，如实报告这个内核显示了什么，只检查有明确定义的部分：已向上复制（copy-up）的文件在上层，下层的改动够不着它。Docker 从不这样做：镜像层不可变（按内容寻址，许多容器共享），容器只写自己的上层。',
   },
   article: 'udba=none | udba=reval | udba=notify   # AUFS: User’s Direct Branch Access',
-  modern: 'echo "v2 (changed in lower)" > ./lower/plain; cat ./mnt/plain   # overlayfs: undefined while mounted',
+  modern: {
+    en: 'echo "v2 (changed in lower)" > ./lower/plain; cat ./mnt/plain   # overlayfs: undefined while mounted',
+    zh: 'echo "v2 (changed in lower)" > ./lower/plain; cat ./mnt/plain   # overlayfs：挂载期间这样做的结果未定义',
+  },
   async run(ctx) {
     const c = join(ctx.scratch(), 'c');
     plant(c, { 'lower/plain': BEFORE, 'lower/copied': BEFORE, 'upper/': '', 'work/': '', 'mnt/': '' });

@@ -152,8 +152,8 @@ export interface Step<O> {
   readonly explain: Text;
   /** The article's command or code line, as the article had it. */
   readonly article?: string;
-  /** Today's equivalent, what nslab actually does. */
-  readonly modern?: string;
+  /** Today's equivalent, what nslab actually does; a Text when a comment in words follows the command. */
+  readonly modern?: Shown;
   run(ctx: StepContext): Promise<O>;
   readonly checks: readonly Check<O>[];
 }

@@ -6,6 +6,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { catalogue, loadAllLabs } from '../../labs/index.js';
 import type { About, Lab, Text } from '../../runner/core/model.js';
+import { say } from '../../runner/core/model.js';
 import { CARD_KEYS } from '../../runner/front/tui/format.js';
 import { repoRoot } from '../helpers.js';
 
@@ -36,7 +37,7 @@ function stepProblems(lab: Lab): string[] {
       problems.push(...textProblems(`${at}/${c.id} description`, c.description));
     }
     // Every step runs something: today's command is shown; the article's, when the step has one, is not blank.
-    if (blank(step.modern)) problems.push(`${at}: empty modern command`);
+    if (step.modern === undefined || blank(say(step.modern, 'en')) || blank(say(step.modern, 'zh'))) problems.push(`${at}: empty modern command`);
     if (step.article !== undefined && blank(step.article)) problems.push(`${at}: empty article command`);
   }
   return problems;

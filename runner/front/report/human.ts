@@ -3,6 +3,7 @@
 
 import chalk, { Chalk, type ChalkInstance, type ColorSupportLevel } from 'chalk';
 import type { Card, CheckResult, Lang, Report, RunListener, StepResult, Transcript } from '../../core/model.js';
+import { say } from '../../core/model.js';
 import { testPoints } from './tap.js';
 import { displayWidth, waitingLine, wrap } from './text.js';
 import { cardRows, colon, countsLine, doneLine, moreLines, observedExpected, paren, statusWithChecks, WORDS } from './words.js';
@@ -108,7 +109,7 @@ export function humanListener(opts: HumanOptions): RunListener {
         // "article: " and "today:   " line up; so do "原文：" and "今天：".
         const label = (w: string) => (lang === 'zh' ? `${w}：` : `${w}:`.padEnd(9));
         if (s.article) emit(`  ${c.cyan(label(WORDS.article[lang]))}${s.article}`);
-        if (s.modern) emit(`  ${c.cyan(label(WORDS.today[lang]))}${s.modern}`);
+        if (s.modern) emit(`  ${c.cyan(label(WORDS.today[lang]))}${say(s.modern, lang)}`);
         break;
       }
 

@@ -4,6 +4,7 @@
 import { displayWidth, wrap } from '../report/text.js';
 import { CARD_KEYS, cardRows, colon, moreLines, observedExpected, paren, WORDS as SHARED } from '../report/words.js';
 import type { About, CheckResult, Lab, Lang, PlannedLab, RequirementResult, StepResult, Text, Transcript } from '../../core/model.js';
+import { say } from '../../core/model.js';
 import { isPlanned } from '../../../labs/index.js';
 import type { LabProgress, Progress } from './progress.js';
 
@@ -272,7 +273,7 @@ export function stepIntro(lab: Lab, index: number, lang: Lang, width: number, ex
   const out: Line[] = [];
   if (explain) out.push(...lines(step.explain[lang], width, '  '));
   if (step.article) out.push(...labelled(WORDS.article[lang], step.article, width, 11, 'accent'));
-  if (step.modern) out.push(...labelled(WORDS.today[lang], step.modern, width, 11, 'accent'));
+  if (step.modern) out.push(...labelled(WORDS.today[lang], say(step.modern, lang), width, 11, 'accent'));
   return out;
 }
 
