@@ -23,13 +23,12 @@ import {
 
 function readme(ctx: StepContext, dir: string): string {
   const n = names(ctx);
-  const env = Object.keys(dmEnv()).length > 0 ? 'DM_DISABLE_UDEV=1 ' : '';
   const commands = [
     `ls base snap1; cat snap1/id.txt`,
-    `${env}dmsetup ls; ${env}dmsetup status ${n.pool}`,
-    `echo hi >> snap1/id.txt; sync; ${env}dmsetup status ${n.pool}`,
-    `${env}dmsetup suspend ${n.snap1}; ${env}dmsetup message ${n.pool} 0 "create_snap 2 1"; ${env}dmsetup resume ${n.snap1}`,
-    `${env}dmsetup create ${n.snap2} --table "0 ${VOLUME_SECTORS} thin ${mapper(n.pool)} 2"; mkdir -p snap2; mount ${mapper(n.snap2)} snap2`,
+    `dmsetup ls; dmsetup status ${n.pool}`,
+    `echo hi >> snap1/id.txt; sync; dmsetup status ${n.pool}`,
+    `dmsetup suspend ${n.snap1}; dmsetup message ${n.pool} 0 "create_snap 2 1"; dmsetup resume ${n.snap1}`,
+    `dmsetup create ${n.snap2} --table "0 ${VOLUME_SECTORS} thin ${mapper(n.pool)} 2"; mkdir -p snap2; mount ${mapper(n.snap2)} snap2`,
   ];
   const text =
     ctx.lang === 'zh'
@@ -76,6 +75,6 @@ export async function openShell(ctx: StepContext): Promise<number> {
   ctx.cleanup.push({ kind: 'dm', name: n.snap2 }, t(`device-mapper device ${n.snap2}, if made in the shell`, `在 shell 中创建的 device-mapper 设备 ${n.snap2}（如果有）`));
   ctx.cleanup.push({ kind: 'mount', rel: ctx.cleanup.rel(join(dir, 'snap2')) }, t(`a mount on ${dir}/snap2, if made in the shell`, `在 shell 中创建的 ${dir}/snap2 挂载（如果有）`));
   writeFileSync(join(dir, 'README'), readme(ctx, dir));
-  process.stdout.write(readme(ctx, dir));
-  return interactive(ctx, { labId: about.id, namespaces: [], actions: [{ do: 'chdir', path: dir }] });
+  ctx.log({ en: readme({ ...ctx, lang: 'en' }, dir).trimEnd(), zh: readme({ ...ctx, lang: 'zh' }, dir).trimEnd() });
+  return interactive(ctx, { labId: about.id, namespaces: [], actions: [{ do: 'chdir', path: dir }], env: dmEnv() });
 }

@@ -31,14 +31,20 @@ export interface ShellRun {
  * everything. `signal` is the caller's: Ctrl-C belongs to the shell, so callers usually pass
  * one that only SIGTERM/SIGHUP abort.
  */
-export async function openShell(lab: Lab, opts: { readonly lang: Lang; readonly signal: AbortSignal }): Promise<ShellRun> {
+export async function openShell(
+  lab: Lab,
+  opts: { readonly lang: Lang; readonly signal: AbortSignal; /** The lab's log lines while it builds the shell's container. */ readonly onLog?: (line: string) => void },
+): Promise<ShellRun> {
   if (!lab.shell)
     throw new ShellUnavailable({ en: `lab ${lab.id} builds no container to open a shell in`, zh: `实验 ${lab.id} 没有可以打开 shell 的容器` });
   const req = await checkRequirements(lab);
   if (!req.ok) throw new ShellUnavailable(req.reason, req.remedy);
   ensureRunDir();
   recoverAll(opts.lang); // what a crashed run left goes before we create anything
-  const ctx = new LabContext(lab, opts.lang, opts.signal, () => undefined);
+  const onLog = opts.onLog;
+  const ctx = new LabContext(lab, opts.lang, opts.signal, (ev) => {
+    if (ev.type === 'log' && onLog) for (const line of ev.line.split('\n')) onLog(line);
+  });
   let code: number;
   try {
     code = await lab.shell.open(ctx.forStep(lab.steps[0]!, { transcripts: [], measurements: {} }));

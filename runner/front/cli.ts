@@ -23,7 +23,7 @@ Usage:
   nslab verify [<lab...>|--all] [--reporter human|json|tap|junit]
                              CI mode: checks only; exit 1 if any check failed
   nslab doctor               can each lab run here, and if not, why
-  nslab shell <lab>          a shell inside the lab's container (torn down on exit)
+  nslab shell <lab>          a shell inside what the lab builds (torn down on exit)
   nslab clean                remove what an interrupted or crashed run left behind
   nslab vm prepare           fetch and cache the kernel that --vm boots (progress bar)
 
@@ -43,7 +43,7 @@ Labs are named by id (01-uts), number (1) or name (uts). Most need root: sudo np
   nslab verify [<lab...>|--all] [--reporter human|json|tap|junit]
                              CI 模式：只做检查；有检查失败时退出码为 1
   nslab doctor               每个实验能否在这台机器上运行；不能的话，原因是什么
-  nslab shell <lab>          进入实验容器里的 shell（退出时拆除容器）
+  nslab shell <lab>          进入实验搭建的环境的 shell（退出时全部拆除）
   nslab clean                删除被中断或崩溃的运行留下的东西
   nslab vm prepare           下载并缓存 --vm 启动的内核（带进度条）
 

@@ -18,6 +18,8 @@ export interface InteractiveSpec {
   /** Runs once the child exists, before the shell starts: e.g. write its id maps while a 'wait'
    *  action holds it, then call child.go(). */
   readonly prepare?: (child: Child) => Promise<void>;
+  /** More environment for the shell (e.g. DM_DISABLE_UDEV=1 where there is no udev). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A hierarchy that only tracks processes (v1 pids, freezer or name=systemd; else cgroup2). */
@@ -49,6 +51,7 @@ export async function interactive(ctx: StepContext, spec: InteractiveSpec): Prom
         TERM: process.env.TERM ?? 'xterm',
         HOME: '/root',
         PS1: `[nslab ${spec.labId}] \\u@\\h:\\w\\$ `,
+        ...(spec.env ?? {}),
       },
     },
     { en: 'shell process', zh: 'shell 进程' },

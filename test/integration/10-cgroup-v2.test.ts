@@ -61,6 +61,8 @@ describe('lab 10-cgroup-v2 (integration)', function () {
     const r = await nslab(['shell', '10-cgroup-v2'], { input });
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^group=\/nslab-[0-9a-f]{4}-shell-v2$/m);
+    // Before the shell starts, the learner is told the group and its limits.
+    expect(r.stdout).to.match(/shell group \S+-shell-v2: cgroup\.max\.descendants = 0/);
     expect(r.stdout).to.match(/^max=0$/m);
     expect(r.stdout).to.match(/^child-in-group$/m);
     expect(r.stdout).to.match(/^mkdir-refused$/m);

@@ -15,11 +15,11 @@ export async function shellCommand(o: Options, out: Out): Promise<number> {
   const zh = o.lang === 'zh';
   let code: number;
   try {
-    const started = openShell(lab!, { lang: o.lang, signal: interrupt.signal });
-    out(zh ? `nslab：${lab!.id} 容器里的 shell；输入 exit 即拆除容器。` : `nslab: a shell inside the ${lab!.id} container; exit to tear it down.`);
+    const started = openShell(lab!, { lang: o.lang, signal: interrupt.signal, onLog: (line) => out(`  ${line}`) });
+    out(zh ? `nslab：进入 ${lab!.id} 搭建的环境的 shell；输入 exit 即全部拆除。` : `nslab: a shell inside what ${lab!.id} builds; exit to tear it all down.`);
     const r = await started;
     for (const e of r.errors) out(zh ? `无法删除 ${e}` : `could not remove ${e}`);
-    out(zh ? `nslab：${lab!.id} 容器已删除。` : `nslab: ${lab!.id} container removed.`);
+    out(zh ? `nslab：${lab!.id} 搭建的一切已删除。` : `nslab: everything ${lab!.id} built is removed.`);
     code = r.code;
   } catch (e) {
     if (e instanceof ShellUnavailable) {

@@ -201,15 +201,15 @@ export function App(p: AppProps) {
           const r = await (await import('../../core/shell-run.js')).openShell(lab, { lang: zh ? 'zh' : 'en', signal: controller.signal });
           unwindErrors = r.errors;
           return r.code;
-        }, zh ? `nslab：${lab.id} 容器里的 shell；输入 exit 返回导览。` : `nslab: a shell inside the ${lab.id} container; type exit to return to the tour.`);
+        }, zh ? `nslab：进入 ${lab.id} 搭建的环境的 shell；输入 exit 返回导览。` : `nslab: a shell inside what ${lab.id} builds; type exit to return to the tour.`);
         setNote(
           unwindErrors.length > 0
             ? zh
               ? `shell 已退出（${code}），但有东西没能删除：${unwindErrors.join('；')}`
               : `The shell exited (${code}), but nslab could not remove: ${unwindErrors.join('; ')}`
             : zh
-              ? `shell 已退出（${code}），容器已删除。`
-              : `The shell exited (${code}); its container was removed.`,
+              ? `shell 已退出（${code}），搭建的一切已删除。`
+              : `The shell exited (${code}); everything the lab built was removed.`,
         );
       } catch (e) {
         setNote(`nslab${zh ? '：' : ': '}${errorText(e, zh ? 'zh' : 'en')}`);

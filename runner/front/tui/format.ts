@@ -68,7 +68,7 @@ export const HELP: Text = t(
   `Keys
   ↑ ↓ / j k   choose a lab                Enter   open it / run the next step
   a           run the remaining steps     r       re-run the last step
-  s           a shell inside the lab's container (exit returns here)
+  s           a shell inside what the lab builds (exit returns here)
   l           English / 中文              ?       this help
   q / Esc     back (quit from the list)   Ctrl-C  stop, clean up, quit
 
@@ -79,7 +79,7 @@ the step again. Progress is remembered in ~/.local/state/nslab
   `按键
   ↑ ↓ / j k   选择实验                    Enter   打开 / 运行下一步
   a           运行剩余的所有步骤          r       重跑最后一步
-  s           进入实验容器里的 shell（退出后回到这里）
+  s           进入实验搭建的环境的 shell（退出后回到这里）
   l           English / 中文              ?       本帮助
   q / Esc     返回（在列表中则退出）     Ctrl-C  停止、清理并退出
 
