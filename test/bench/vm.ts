@@ -25,7 +25,7 @@ function nslab(args: readonly string[], onStdout?: (text: string) => void): Prom
 
 export async function benchVm(): Promise<Figure[]> {
   const p = platform();
-  if (!p.ok) return [{ name: 'VM runner', value: 0, unit: 's', note: `unavailable: ${p.missing.map((m) => m.what).join(', ')}` }];
+  if (!p.ok) return [{ name: 'VM runner', value: 0, unit: 's', note: `unavailable: ${p.missing.map((m) => m.what.en).join(', ')}` }];
   const prepare = await nslab(['vm', 'prepare']);
   if (prepare.code !== 0) throw new Error(`nslab vm prepare failed: ${prepare.stderr}`);
   const t0 = performance.now();

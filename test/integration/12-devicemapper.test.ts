@@ -28,7 +28,7 @@ function vmProcesses(): string[] {
 function vmOnly(ctx: Mocha.Context): void {
   const p = platform();
   if (!p.ok) {
-    ctx.test!.title += ` (skipped: no VM here: ${p.missing.map((m) => m.what).join(', ')})`;
+    ctx.test!.title += ` (skipped: no VM here: ${p.missing.map((m) => m.what.en).join(', ')})`;
     ctx.skip();
   }
 }

@@ -64,8 +64,13 @@ describe('VM runner', function () {
     expect(chooseAccel({ NSLAB_VM_ACCEL: 'tcg' }).kind).to.equal('tcg');
     expect(chooseAccel({ NSLAB_VM_ACCEL: 'kvm' }).kind).to.equal('kvm');
     const here = chooseAccel({});
-    expect(here.why).to.be.a('string').and.not.equal('');
-    if (existsSync('/sys/module/kvm_pvm')) expect(here).to.include({ kind: 'tcg' }).and.have.property('why').that.contains('kvm_pvm');
+    expect(here.why.en).to.be.a('string').and.not.equal('');
+    expect(here.why.zh).to.match(/[\u4e00-\u9fff]/);
+    if (existsSync('/sys/module/kvm_pvm')) {
+      expect(here.kind).to.equal('tcg');
+      expect(here.why.en).to.contain('kvm_pvm');
+      expect(here.why.zh).to.contain('kvm_pvm');
+    }
   });
 
   it('gives the guest a writable /etc (a tmpfs upper layer) so that ip netns can make /etc/netns', function () {

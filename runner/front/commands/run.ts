@@ -101,5 +101,5 @@ export async function inVm(command: 'run' | 'verify' | 'shell', labs: readonly (
 
 export async function vmCommand(o: Options, out: Out): Promise<number> {
   if (o.positional[0] !== 'prepare') throw new UsageError(t('nslab vm takes one subcommand: nslab vm prepare.', 'nslab vm 只有一个子命令：nslab vm prepare。'));
-  return (await import('../vm/index.js')).vmPrepare(out);
+  return (await import('../vm/index.js')).vmPrepare(out, o.lang);
 }

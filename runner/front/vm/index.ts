@@ -6,7 +6,7 @@ import { hostInfo, version } from '../host.js';
 import { exitCodeFor, onInterrupt } from '../interrupt.js';
 import { isRoot } from '../../kit/requirements.js';
 import { render, type ReporterName } from '../report/index.js';
-import type { Lang, Report } from '../../core/model.js';
+import { t, type Lang, type Report, type Text } from '../../core/model.js';
 import { bootVm, type VmOutcome } from './boot.js';
 import { cachedKernelFor, cacheRoot, cacheSize, LAB_MODULES, prepareKernel, type PreparedKernel } from './kernel.js';
 import { platform, type Accel, type Platform } from './platform.js';
@@ -62,7 +62,7 @@ function errorReport(req: VmRequest, reason: string): Report {
       id: l.id,
       title: l.title[req.lang],
       status: 'failed',
-      reason: `VM error: ${reason}`,
+      reason: req.lang === 'zh' ? `虚拟机出错：${reason}` : `VM error: ${reason}`,
       steps: [
         {
           id: 'vm',
@@ -71,10 +71,10 @@ function errorReport(req: VmRequest, reason: string): Report {
           checks: [
             {
               id: 'vm-result',
-              description: 'The VM ran the lab and handed back its exit code and report.',
+              description: t('The VM ran the lab and handed back its exit code and report.', '虚拟机运行了实验，并交回了退出码和报告。')[req.lang],
               status: 'failed',
               observed: reason,
-              expected: 'an exit code and a report from the guest',
+              expected: t('an exit code and a report from the guest', '客户机交回的退出码和报告')[req.lang],
             },
           ],
         },
@@ -88,14 +88,16 @@ function tail(text: string, lines: number): string {
 }
 
 /** The VM platform, or the exit code after saying why it cannot be used (4: not here; 1: not root). */
-function usable(needsRoot: string): { platform: Platform } | number {
+function usable(needsRoot: Text, lang: Lang): { platform: Platform } | number {
   const p = platform();
+  const zh = lang === 'zh';
   if (!p.ok) {
-    err(`nslab: the VM path is not available here: ${p.missing.map((m) => `${m.what} is missing (${m.remedy})`).join('; ')}.`);
+    const missing = p.missing.map((m) => (zh ? `缺少${m.what.zh}（${m.remedy.zh}）` : `${m.what.en} is missing (${m.remedy.en})`));
+    err(zh ? `nslab：这里用不了虚拟机：${missing.join('；')}。` : `nslab: the VM path is not available here: ${missing.join('; ')}.`);
     return 4;
   }
   if (!isRoot() && process.env.NSLAB_VM_CACHE === undefined) {
-    err(`nslab: ${needsRoot}`);
+    err(`nslab${zh ? '：' : ': '}${needsRoot[lang]}`);
     return 1;
   }
   return p;
@@ -103,14 +105,20 @@ function usable(needsRoot: string): { platform: Platform } | number {
 
 /** Run `nslab <command> <labs>` inside the VM; the exit code is the guest's verdict. */
 export async function runInVm(req: VmRequest, out: Out): Promise<number> {
-  const p = usable('--vm needs root (it shares the host root with the VM and caches a kernel in /var/cache/nslab): run it with sudo.');
+  const p = usable(
+    t(
+      '--vm needs root (it shares the host root with the VM and caches a kernel in /var/cache/nslab): run it with sudo.',
+      '--vm 需要 root（它把宿主机的根目录共享给虚拟机，并把内核缓存在 /var/cache/nslab）：请用 sudo 运行。',
+    ),
+    req.lang,
+  );
   if (typeof p === 'number') return p;
   const interactive = req.command === 'shell';
   const machine = req.reporter !== 'human';
   const zh = req.lang === 'zh';
-  const interrupt = onInterrupt(interactive ? () => undefined : (line) => err(`\n${line}`));
+  const interrupt = onInterrupt(interactive ? () => undefined : (line) => err(`\n${line}`), req.lang);
   try {
-    const bar = progressBar();
+    const bar = progressBar(req.lang);
     let kernel: PreparedKernel;
     try {
       kernel = await prepareKernel(req.labs.map((l) => l.id), bar, interrupt.signal);
@@ -122,8 +130,8 @@ export async function runInVm(req: VmRequest, out: Out): Promise<number> {
     }
     err(
       zh
-        ? `nslab：正在启动虚拟机：${describe(kernel)}，${p.platform.accel.why}；宿主机的根目录以只读方式共享（/etc 上叠了一层用完即弃的可写层），没有网络设备。`
-        : `nslab: booting a VM: ${describe(kernel)}, ${p.platform.accel.why}; the host's root is shared read-only (with a throw-away layer over /etc), no network device.`,
+        ? `nslab：正在启动虚拟机：${describe(kernel)}，${p.platform.accel.why.zh}；宿主机的根目录以只读方式共享（/etc 上叠了一层用完即弃的可写层），没有网络设备。`
+        : `nslab: booting a VM: ${describe(kernel)}, ${p.platform.accel.why.en}; the host's root is shared read-only (with a throw-away layer over /etc), no network device.`,
     );
     const args = [req.command, ...(req.all ? ['--all'] : req.labs.map((l) => l.id)), '--lang', req.lang, ...(machine ? ['--reporter', req.reporter] : [])];
     const fault = process.env.NSLAB_VM_FAULT;
@@ -178,24 +186,31 @@ export async function runInVm(req: VmRequest, out: Out): Promise<number> {
 }
 
 /** `nslab vm prepare`: build the VM cache now (kernel and modules), with a progress bar. */
-export async function vmPrepare(out: Out): Promise<number> {
-  const p = usable('vm prepare writes to /var/cache/nslab and needs root: sudo npx nslab vm prepare.');
+export async function vmPrepare(out: Out, lang: Lang = 'en'): Promise<number> {
+  const zh = lang === 'zh';
+  const p = usable(
+    t('vm prepare writes to /var/cache/nslab and needs root: sudo npx nslab vm prepare.', 'vm prepare 要写入 /var/cache/nslab，需要 root：sudo npx nslab vm prepare。'),
+    lang,
+  );
   if (typeof p === 'number') return p;
-  const interrupt = onInterrupt((line) => err(`\n${line}`));
+  const interrupt = onInterrupt((line) => err(`\n${line}`), lang);
   const t0 = Date.now();
-  const bar = progressBar();
+  const bar = progressBar(lang);
   try {
     const k = await prepareKernel(Object.keys(LAB_MODULES), bar, interrupt.signal);
-    bar.done(`VM kernel ready: ${describe(k)}`);
-    out(`kernel   ${k.dir}/${k.kernel}${k.pvh ? ' (ELF, PVH boot)' : ''}`);
-    out(`modules  ${k.modules.length}: ${k.modules.map((m) => m.replace(/\.ko$/, '')).join(' ')}`);
-    out(`cache    ${k.dir} (${(cacheSize(k.dir) / 1048576).toFixed(0)} MiB), built ${k.builtAt}`);
-    out(`accel    ${p.platform.accel.kind}: ${p.platform.accel.why}`);
-    out(`took     ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    bar.done(zh ? `虚拟机内核已就绪：${describe(k)}` : `VM kernel ready: ${describe(k)}`);
+    const size = (cacheSize(k.dir) / 1048576).toFixed(0);
+    const mods = k.modules.map((m) => m.replace(/\.ko$/, '')).join(' ');
+    out(`${zh ? '内核' : 'kernel  '} ${k.dir}/${k.kernel}${k.pvh ? (zh ? '（ELF，PVH 启动）' : ' (ELF, PVH boot)') : ''}`);
+    out(`${zh ? '模块' : 'modules '} ${k.modules.length}${zh ? '：' : ': '}${mods}`);
+    out(zh ? `缓存 ${k.dir}（${size} MiB），构建于 ${k.builtAt}` : `cache    ${k.dir} (${size} MiB), built ${k.builtAt}`);
+    out(zh ? `加速 ${p.platform.accel.kind}：${p.platform.accel.why.zh}` : `accel    ${p.platform.accel.kind}: ${p.platform.accel.why.en}`);
+    out(zh ? `用时 ${((Date.now() - t0) / 1000).toFixed(1)} 秒` : `took     ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     return 0;
   } catch (e) {
     if (interrupt.received()) return exitCodeFor(interrupt.received()!);
-    err(`nslab: vm prepare failed: ${(e as Error).message}`);
+    const why = (e as Error).message;
+    err(zh ? `nslab：vm prepare 失败：${why}` : `nslab: vm prepare failed: ${why}`);
     return 1;
   } finally {
     interrupt.dispose();
@@ -207,7 +222,7 @@ export function vmDoctorLine(lang: Lang = 'en'): string {
   const zh = lang === 'zh';
   const p = platform();
   if (!p.ok) {
-    const missing = p.missing.map((m) => `${m.what} ${zh ? '缺失——' : 'missing — '}${m.remedy}`).join(zh ? '；' : '; ');
+    const missing = p.missing.map((m) => (zh ? `缺少${m.what.zh}——${m.remedy.zh}` : `${m.what.en} missing — ${m.remedy.en}`)).join(zh ? '；' : '; ');
     return zh ? `✗ 虚拟机（--vm）        不可用：${missing}` : `✗ VM path (--vm)        unavailable: ${missing}`;
   }
   const k = cachedKernelFor(Object.keys(LAB_MODULES)); // a kernel every lab can use
@@ -221,6 +236,6 @@ export function vmDoctorLine(lang: Lang = 'en'): string {
   const firmware = p.platform.firmware ? (zh ? '，qboot 固件' : ', qboot firmware') : '';
   const accel = `qemu ${p.platform.accel.kind.toUpperCase()}${firmware}`;
   return zh
-    ? `✓ 虚拟机（--vm）        可用：${accel}（${p.platform.accel.why}）；${kernel}`
-    : `✓ VM path (--vm)        available: ${accel} (${p.platform.accel.why}); ${kernel}`;
+    ? `✓ 虚拟机（--vm）        可用：${accel}（${p.platform.accel.why.zh}）；${kernel}`
+    : `✓ VM path (--vm)        available: ${accel} (${p.platform.accel.why.en}); ${kernel}`;
 }

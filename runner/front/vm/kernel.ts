@@ -20,6 +20,7 @@ import { basename, join } from 'node:path';
 import { which } from '../../kit/container.js';
 import { extractVmlinuxFile } from './vmlinux.js';
 import type { Progress } from './progress.js';
+import { t } from '../../core/model.js';
 import { catalogue } from '../../../labs/index.js';
 
 /** Bump when the cache layout or the way it is built changes: older caches are rebuilt. */
@@ -171,13 +172,13 @@ async function assemble(
   progress: Progress,
   from: number,
 ): Promise<Pick<Manifest, 'kernel' | 'pvh' | 'modules' | 'missing' | 'requested'>> {
-  progress(from, `resolving modules for ${kver}`);
+  progress(from, t(`resolving modules for ${kver}`, `解析 ${kver} 的模块依赖`));
   const { files, missing } = await resolveModules(tree, kver, ALL_MODULES);
   const modDir = join(build, 'modules');
   mkdirSync(modDir, { recursive: true });
   const modules: string[] = [];
   for (const f of files) modules.push(await copyModule(f, modDir));
-  progress(from + (1 - from) * 0.4, `extracting the ELF kernel from vmlinuz-${kver}`);
+  progress(from + (1 - from) * 0.4, t(`extracting the ELF kernel from vmlinuz-${kver}`, `从 vmlinuz-${kver} 中取出 ELF 内核`));
   const config = join(tree, 'boot', `config-${kver}`);
   const pvh = existsSync(config) ? /^CONFIG_PVH=y$/m.test(readFileSync(config, 'utf8')) : false;
   let kernel = 'vmlinuz';
@@ -251,7 +252,7 @@ async function debianPackage(signal?: AbortSignal): Promise<string> {
 async function prepareDebian(progress: Progress, signal?: AbortSignal): Promise<PreparedKernel> {
   for (const t of ['apt-get', 'apt-cache', 'dpkg-deb', 'tar'])
     if (!which(t)) throw new Error(`the kernel download needs ${t} (a Debian-family host), or install a kernel with its modules in /boot and /lib/modules`);
-  progress(0, 'asking apt which kernel package linux-image-amd64 depends on');
+  progress(0, t('asking apt which kernel package linux-image-amd64 depends on', '询问 apt：linux-image-amd64 依赖哪个内核包'));
   const pkg = await debianPackage(signal);
   return inBuildDir(async (build) => {
     const download = async () =>
@@ -260,14 +261,14 @@ async function prepareDebian(progress: Progress, signal?: AbortSignal): Promise<
         ...(signal ? { signal } : {}),
         onFd3: (line) => {
           const m = /^dlstatus:[^:]*:([\d.]+):/.exec(line);
-          if (m) progress(0.02 + 0.45 * (Number(m[1]) / 100), `downloading ${pkg} (apt-get download)`);
+          if (m) progress(0.02 + 0.45 * (Number(m[1]) / 100), t(`downloading ${pkg} (apt-get download)`, `下载 ${pkg}（apt-get download）`));
         },
       });
-    progress(0.02, `downloading ${pkg} (apt-get download)`);
+    progress(0.02, t(`downloading ${pkg} (apt-get download)`, `下载 ${pkg}（apt-get download）`));
     let r = await download();
     if (r.code !== 0) {
       // Stale package lists (the mirror moved on): refresh once and try again.
-      progress(0.02, 'apt-get update (the package lists are stale)');
+      progress(0.02, t('apt-get update (the package lists are stale)', 'apt-get update（软件包列表已过期）'));
       await must('apt-get update', 'apt-get', ['update', '-q'], signal ? { signal } : {});
       r = await download();
     }
@@ -282,11 +283,11 @@ async function prepareDebian(progress: Progress, signal?: AbortSignal): Promise<
     rmSync(debPath);
     const kver = readdirSync(join(tree, 'lib', 'modules'))[0];
     if (!kver) throw new Error(`${deb} has no lib/modules/<version>`);
-    progress(0.8, `depmod -b … ${kver} (the package ships no modules.dep)`);
+    progress(0.8, t(`depmod -b … ${kver} (the package ships no modules.dep)`, `depmod -b … ${kver}（软件包没有带 modules.dep）`));
     await must('depmod', 'depmod', ['-b', tree, kver]);
     const parts = await assemble(build, tree, kver, progress, 0.85);
     rmSync(tree, { recursive: true, force: true });
-    progress(1, 'done');
+    progress(1, t('done', '完成'));
     return commit(build, join(cacheRoot(), `debian-${kver}`), {
       format: CACHE_FORMAT,
       source: 'debian',
@@ -302,7 +303,10 @@ async function prepareDebian(progress: Progress, signal?: AbortSignal): Promise<
 /** dpkg-deb -x, with the bytes of the data archive counted for the progress bar. */
 async function unpack(deb: string, into: string, progress: Progress, signal?: AbortSignal): Promise<void> {
   const sizeKiB = Number((await must('dpkg-deb', 'dpkg-deb', ['-f', deb, 'Installed-Size'])).stdout.trim()) || 400_000;
-  const label = `unpacking ${basename(deb)} (dpkg-deb -x, into the cache, not /boot)`;
+  const label = t(
+    `unpacking ${basename(deb)} (dpkg-deb -x, into the cache, not /boot)`,
+    `解包 ${basename(deb)}（dpkg-deb -x，解到缓存里，而不是 /boot）`,
+  );
   progress(0.5, label);
   await new Promise<void>((resolve, reject) => {
     const opts = signal ? { signal } : {};

@@ -1,12 +1,15 @@
 // A one-line progress bar for `nslab vm prepare` (stderr): redrawn in place on a terminal, one
 // line per stage otherwise (CI logs).
-export type Progress = (fraction: number, label: string) => void;
+import type { Lang, Text } from '../../core/model.js';
 
-export function progressBar(stream: NodeJS.WriteStream = process.stderr, width = 30): Progress & { done(line: string): void } {
+export type Progress = (fraction: number, label: Text) => void;
+
+export function progressBar(lang: Lang = 'en', stream: NodeJS.WriteStream = process.stderr, width = 30): Progress & { done(line: string): void } {
   const tty = stream.isTTY === true;
   let lastLabel = '';
   let lastDrawn = -1;
-  const draw = (fraction: number, label: string) => {
+  const draw = (fraction: number, said: Text) => {
+    const label = said[lang];
     const f = Math.max(0, Math.min(1, fraction));
     const pct = Math.round(f * 100);
     if (tty) {
