@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { probePath, type SetupAction } from '../../addon/index.js';
 import { Container, WHERE, attempt, listDir, mountsUnder, shown, step, t, type Check, type ProbeReport, type StepContext, type Text } from '../../runner/kit/index.js';
 import { PROBE_IN_IMAGE, image, type Image } from './image.js';
-import { CONTAINER_NS, DEV_ENTRIES, EXPECTED_MOUNTS, OLD_ROOT, chrootActions, pivotActions } from './setup.js';
+import { CONTAINER_NS, DEV_ENTRIES, EXPECTED_MOUNTS, OLD_ROOT, chrootActions, pivotActions, seenAt } from './setup.js';
 
 export const VOLUME_FILE = 'nslab-from-container.txt';
 export const VOLUME_TEXT = 'written in the container';
@@ -107,7 +107,7 @@ async function inspect(ctx: StepContext, img: Image, c: Container, enter: readon
   const joined = await c.exec([joinProbe]);
   const line = joined.stdout.split('\n').find((l) => l.startsWith('{"probe":1'));
   const inNs = line ? ((JSON.parse(line) as ProbeReport).mounts ?? []).map((m) => m.target) : [];
-  const expected = new Set(['/', ...EXPECTED_MOUNTS.map((m) => m.target)]);
+  const expected = new Set(['/', ...EXPECTED_MOUNTS.map(seenAt)]);
   const host = new Set(hostTargets());
   return {
     bin: img.programs.map((p) => p.name),
@@ -149,7 +149,7 @@ async function enter(ctx: StepContext, img: Image, how: 'chroot' | 'pivot'): Pro
 }
 
 /** Mount points besides `/` and the container's own list. */
-export const strayMounts = (targets: readonly string[]) => targets.filter((t) => t !== '/' && !EXPECTED_MOUNTS.some((e) => e.target === t));
+export const strayMounts = (targets: readonly string[]) => targets.filter((t) => t !== '/' && !EXPECTED_MOUNTS.some((e) => seenAt(e) === t));
 
 const NONE = t('none', '没有');
 /** A list of values, or "none". */
@@ -182,13 +182,13 @@ const viewChecks: readonly Check<View>[] = [
     ),
     evaluate: (v) => {
       const seen = v.probe.mounts ?? [];
-      const missing = EXPECTED_MOUNTS.filter((e) => !seen.some((m) => m.target === e.target && (e.fstype === undefined || m.fstype === e.fstype)));
-      const notInCmd = EXPECTED_MOUNTS.filter((e) => !new RegExp(` on ${e.target} type `).test(v.mountCmd)).map((m) => m.target);
+      const missing = EXPECTED_MOUNTS.filter((e) => !seen.some((m) => m.target === seenAt(e) && (e.fstype === undefined || m.fstype === e.fstype)));
+      const notInCmd = EXPECTED_MOUNTS.filter((e) => !new RegExp(` on ${seenAt(e)} type `).test(v.mountCmd)).map(seenAt);
       const cmdMissing = listOr(notInCmd);
       const probe = seen.map((m) => `${m.target}(${m.fstype})`).join(' ');
       return {
         observed: t(`probe: ${probe}; \`mount\` misses ${en(cmdMissing)}`, `探针：${probe}；\`mount\` 缺少：${zh(cmdMissing)}`),
-        expected: EXPECTED_MOUNTS.map((m) => `${m.target}${m.fstype ? `(${m.fstype})` : ''}`).join(' '),
+        expected: EXPECTED_MOUNTS.map((m) => `${seenAt(m)}${m.fstype ? `(${m.fstype})` : ''}`).join(' '),
         pass: seen.length > 0 && missing.length === 0 && notInCmd.length === 0,
       };
     },

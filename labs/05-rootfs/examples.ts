@@ -8,7 +8,7 @@ import { CONF_FILES, VOLUME_TEXT, type ConfFile, type View } from './enter.js';
 import { BINARIES, FHS, type Built, type Program } from './image.js';
 import { chroot, escape, hostClean, image, pid1, pivotRoot } from './index.js';
 import { filesToCopy } from './ldd.js';
-import { DEV_ENTRIES, EXPECTED_MOUNTS } from './setup.js';
+import { DEV_ENTRIES, EXPECTED_MOUNTS, seenAt } from './setup.js';
 
 const SCRATCH = '/run/nslab/19ed/scratch';
 const LOADER = '/lib64/ld-linux-x86-64.so.2';
@@ -63,7 +63,7 @@ const withProgram = (name: string, p: Program) => built(BINARIES.map((b) => (b =
 
 const mountsSeen = (withRoot: boolean): MountEntry[] => [
   ...(withRoot ? [{ target: '/', fstype: 'ext4', source: '/dev/sda1' }] : []),
-  ...EXPECTED_MOUNTS.map((m) => ({ target: m.target, fstype: m.fstype ?? 'ext4', source: m.fstype ?? '/dev/sda1' })),
+  ...EXPECTED_MOUNTS.map((m) => ({ target: seenAt(m), fstype: m.fstype ?? 'ext4', source: m.fstype ?? '/dev/sda1' })),
 ];
 
 const probe = (mounts: MountEntry[] | null): ProbeReport => madeUpProbe({ hostname: 'container', ns: { uts: 4026532178, ipc: 4026532179, pid: 4026532180, mnt: 4026532177 }, pids: [1], procCount: 1, mounts });
@@ -165,8 +165,9 @@ const shell: Pid1 = {
   output: 'pid of this shell: 1\n    PID COMMAND\n      1 bash\n      2 ps',
 };
 
-const ATTACHED = ['/', ...EXPECTED_MOUNTS.map((m) => m.target)];
-const HOST_MOUNTS = ['/', '/proc', '/sys', '/dev', '/dev/shm', '/run', '/boot', '/home', `${SCRATCH}/rootfs/proc`];
+const ATTACHED = ['/', ...EXPECTED_MOUNTS.map(seenAt)];
+// A made-up host mount table, as the chroot escape reads it (nothing is created there).
+const HOST_MOUNTS = ['/', '/proc', '/sys', '/dev', '/run', '/boot', '/home', `${SCRATCH}/rootfs/proc`];
 const control: Reached = { rootId: ROOTFS, root: `${SCRATCH}/rootfs`, readable: false, errno: 'ENOENT', mounts: HOST_MOUNTS };
 const esc: Escape = {
   hostRootId: HOST_ROOT,

@@ -11,20 +11,32 @@ export const CONTAINER_NS: readonly Namespace[] = ['uts', 'ipc', 'pid', 'mnt'];
 /** Where pivot_root parks the old root, inside the new one, until it is detached. */
 export const OLD_ROOT = 'nslab-oldroot';
 
-/** What `mount` inside must list; fstype undefined: a bind mount (the host file system's type). */
-export const EXPECTED_MOUNTS: readonly { target: string; fstype?: string }[] = [
-  { target: '/proc', fstype: 'proc' },
-  { target: '/sys', fstype: 'sysfs' },
-  { target: '/tmp', fstype: 'tmpfs' },
-  { target: '/dev', fstype: 'tmpfs' },
-  { target: '/dev/pts', fstype: 'devpts' },
-  { target: '/dev/shm', fstype: 'tmpfs' },
-  { target: '/run', fstype: 'tmpfs' },
-  { target: '/etc/hosts' },
-  { target: '/etc/hostname' },
-  { target: '/etc/resolv.conf' },
-  { target: '/mnt' },
+/**
+ * What `mount` inside must list. `rel` is the mount point beneath the image's root, where
+ * mountActions mounts it (nslab never touches the host's directories of the same names); the
+ * container sees it at `/${rel}`. fstype undefined: a bind mount (the host file system's type).
+ */
+export interface ExpectedMount {
+  readonly rel: string;
+  readonly fstype?: string;
+}
+
+export const EXPECTED_MOUNTS: readonly ExpectedMount[] = [
+  { rel: 'proc', fstype: 'proc' },
+  { rel: 'sys', fstype: 'sysfs' },
+  { rel: 'tmp', fstype: 'tmpfs' },
+  { rel: 'dev', fstype: 'tmpfs' },
+  { rel: 'dev/pts', fstype: 'devpts' },
+  { rel: 'dev/shm', fstype: 'tmpfs' },
+  { rel: 'run', fstype: 'tmpfs' },
+  { rel: 'etc/hosts' },
+  { rel: 'etc/hostname' },
+  { rel: 'etc/resolv.conf' },
+  { rel: 'mnt' },
 ];
+
+/** Where the container sees an expected mount: its path from the container's own root. */
+export const seenAt = (m: ExpectedMount): string => `/${m.rel}`;
 
 /** The few device nodes a container needs (major, minor as in devices.txt). */
 const DEVICES: readonly [string, number, number][] = [
