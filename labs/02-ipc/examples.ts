@@ -111,7 +111,7 @@ export default [
       'namespace-freed': [
         { ...after, holders: [{ kind: 'process', pid: 4242 }] }, // a process still lives in it
         { ...after, holders: [{ kind: 'fd', pid: 4242, fd: '7' }] }, // someone keeps /proc/PID/ns/ipc open
-        { ...after, holders: [{ kind: 'mount', pid: 1, target: '/run/nslab/x/ipc' }] }, // a bind mount keeps it
+        { ...after, holders: [{ kind: 'mount', pid: 1, mntNs: 4026531841, target: '/run/nslab/x/ipc' }] }, // a bind mount keeps it
         { ...after, containerGone: false, holders: [] }, // the container's process not reaped yet: an empty scan proves nothing
         { ...after, holdersWhileRunning: [] }, // the scan never saw the container: it is blind, not proof
         { ...after, holdersWhileRunning: [{ kind: 'process', pid: 4242 }] }, // it saw some other process, not the container

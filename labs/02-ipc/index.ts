@@ -1,26 +1,23 @@
 // 02-ipc: the IPC namespace gives a container its own System V queues, semaphores and
 // shared memory: keys are global only within one namespace.
-import { readlinkSync } from 'node:fs';
 import { msgCreate, nsInode } from '../../addon/index.js';
 import {
   Container,
   LabError,
   attempt,
   basics,
-  hostPids,
+  holdersOf,
   interactive,
-  listDir,
   msgKey,
   msgQueues,
   namespaces,
-  nsOf,
   probeOnce,
   program,
   startTime,
   step,
   t,
   tool,
-  tryRead,
+  type Holder,
   type Lab,
   type ProbeReport,
   type StepContext,
@@ -75,12 +72,6 @@ export interface Isolated {
   readonly holdersWhileRunning: readonly Holder[];
 }
 
-/** Something that keeps an IPC namespace alive, found in /proc (the way lsns looks). */
-export type Holder =
-  | { readonly kind: 'process'; readonly pid: number }
-  | { readonly kind: 'fd'; readonly pid: number; readonly fd: string }
-  | { readonly kind: 'mount'; readonly pid: number; readonly target: string };
-
 /** After the container stopped: who still holds its IPC namespace. */
 export interface Gone {
   readonly childIpc: number;
@@ -105,34 +96,8 @@ export interface Removed {
   readonly ipcs: string;
 }
 
-/**
- * Every holder of `ipc:[inode]` the host can see: a process in it, an open /proc/PID/ns/ipc file
- * descriptor, or a bind mount of it in any mount namespace (each mount namespace's table is read
- * once, through one of its processes).
- */
-export function holdersOfIpc(inode: number): Holder[] {
-  const name = `ipc:[${inode}]`;
-  const found: Holder[] = [];
-  const mountTables = new Set<number>();
-  for (const pid of hostPids()) {
-    if (nsOf(pid, 'ipc') === inode) found.push({ kind: 'process', pid });
-    for (const fd of listDir(`/proc/${pid}/fd`)) {
-      try {
-        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === name) found.push({ kind: 'fd', pid, fd });
-      } catch {
-        // closed meanwhile
-      }
-    }
-    const mnt = nsOf(pid, 'mnt');
-    if (mnt === undefined || mountTables.has(mnt)) continue;
-    mountTables.add(mnt);
-    for (const line of (tryRead(`/proc/${pid}/mountinfo`) ?? '').split('\n')) {
-      const f = line.split(' ');
-      if (f[3] === name) found.push({ kind: 'mount', pid, target: f[4] ?? '?' });
-    }
-  }
-  return found;
-}
+/** Every holder of `ipc:[inode]` the host can see (the kit's scan of processes, fds and every mount namespace). */
+export const holdersOfIpc = (inode: number): Holder[] => holdersOf('ipc', inode).holders;
 
 const holderText = (h: Holder): Text =>
   h.kind === 'process'

@@ -1,9 +1,9 @@
 // Keeping a namespace with nobody in it: a bind mount of its ns file holds it, setns() enters
 // it, and the unmount lets the kernel free it.
-import { existsSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mount, NsError, type SetupAction } from '../../addon/index.js';
-import { LabError, attempt, hostPids, listDir, WHERE, nsOf, probeOnce, processesIn, program, shown, step, t, tryRead, which, type ProbeReport } from '../../runner/kit/index.js';
+import { LabError, attempt, holdersOf, WHERE, probeOnce, processesIn, program, shown, step, t, which, type ProbeReport } from '../../runner/kit/index.js';
 import { HOSTNAME, inodeOf, nsTableStep, stopContainer, theContainer, toolSkip } from './table.js';
 
 /** The container's uts namespace, held by a bind mount after the container stopped. */
@@ -40,35 +40,16 @@ export interface Released {
 
 /** Every process, fd and mount (of every mount namespace this host can see) that names uts:[ino]. */
 export function scanFor(ino: number): Omit<Released, 'containerUts'> {
-  const name = `uts:[${ino}]`;
-  const pids = hostPids();
+  const scan = holdersOf('uts', ino);
   const procs: number[] = [];
   const fds: string[] = [];
-  let unreadable = 0;
-  const mntNs = new Map<number, number>();
-  for (const pid of pids) {
-    const uts = nsOf(pid, 'uts');
-    if (uts === undefined) unreadable++;
-    if (uts === ino) procs.push(pid);
-    const m = nsOf(pid, 'mnt');
-    if (m !== undefined && !mntNs.has(m)) mntNs.set(m, pid);
-    for (const fd of listDir(`/proc/${pid}/fd`)) {
-      try {
-        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === name) fds.push(`fd ${fd} / pid ${pid}`);
-      } catch {
-        // closed meanwhile
-      }
-    }
-  }
   const mounts: string[] = [];
-  let mntNsScanned = 0;
-  for (const [mnt, pid] of mntNs) {
-    const text = tryRead(`/proc/${pid}/mountinfo`);
-    if (text === undefined) continue;
-    mntNsScanned++;
-    for (const line of text.split('\n')) if (line.split(' ')[3] === name) mounts.push(`mnt:[${mnt}] ${line}`);
+  for (const h of scan.holders) {
+    if (h.kind === 'process') procs.push(h.pid);
+    else if (h.kind === 'fd') fds.push(`fd ${h.fd} / pid ${h.pid}`);
+    else mounts.push(`mnt:[${h.mntNs}] ${h.target}`);
   }
-  return { pidsScanned: pids.length - unreadable, unreadable, procs, fds, mntNsScanned, mounts };
+  return { pidsScanned: scan.pidsScanned, unreadable: scan.unreadable, procs, fds, mntNsScanned: scan.mntNsScanned, mounts };
 }
 
 export const hold = step<Held>({

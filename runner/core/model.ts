@@ -26,11 +26,6 @@ export function say(s: Shown, lang: Lang): string {
   return typeof s === 'string' ? s : s[lang];
 }
 
-/** Several Shown joined by `sep` (values stay as they are, prose is picked per language). */
-export function join(parts: readonly Shown[], sep = ', '): Text {
-  return { en: parts.map((p) => say(p, 'en')).join(sep), zh: parts.map((p) => say(p, 'zh')).join(sep === ', ' ? '，' : sep) };
-}
-
 /** An error a learner reads: its message in both languages (`message` is the English one). */
 export class LabError extends Error {
   constructor(readonly text: Text) {

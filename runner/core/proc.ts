@@ -55,23 +55,61 @@ export function statusField(pid: number, field: string): string[] | undefined {
   return line?.slice(field.length + 1).trim().split(/\s+/);
 }
 
-/** What still keeps a namespace alive: member processes, open fds, bind mounts (as lsns looks). */
-export function holdersOf(ns: Namespace, inode: number): string[] {
+/** Something that keeps a namespace alive, found in /proc (the way lsns looks). */
+export type Holder =
+  | { readonly kind: 'process'; readonly pid: number }
+  | { readonly kind: 'fd'; readonly pid: number; readonly fd: string }
+  /** A bind mount of the ns file, in the mount table of `pid`'s mount namespace `mntNs`. */
+  | { readonly kind: 'mount'; readonly pid: number; readonly mntNs: number; readonly target: string };
+
+/** Every holder of one namespace the host can see, and how much of the host the scan could read. */
+export interface HolderScan {
+  readonly holders: Holder[];
+  /** Processes whose ns link of that type could be read. */
+  readonly pidsScanned: number;
+  /** Processes whose ns links the kernel would not show us (e.g. without CAP_SYS_PTRACE). */
+  readonly unreadable: number;
+  /** Mount namespaces whose mount table was read (each once, through one of its processes). */
+  readonly mntNsScanned: number;
+}
+
+/**
+ * Who still keeps `ns:[inode]` alive: member processes, open ns file descriptors, and bind
+ * mounts of it in every mount namespace the host can see. Empty only proves the namespace is gone
+ * together with the counts: a scan that read nothing found nothing.
+ */
+export function holdersOf(ns: Namespace, inode: number): HolderScan {
   const name = `${ns}:[${inode}]`;
-  const found: string[] = [];
+  const holders: Holder[] = [];
+  const tables = new Map<number, number>();
+  let pidsScanned = 0;
+  let unreadable = 0;
   for (const pid of hostPids()) {
-    if (nsOf(pid, ns) === inode) found.push(`process ${pid}`);
+    const own = nsOf(pid, ns);
+    if (own === undefined) unreadable++;
+    else pidsScanned++;
+    if (own === inode) holders.push({ kind: 'process', pid });
     for (const fd of listDir(`/proc/${pid}/fd`)) {
       try {
-        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === name) found.push(`fd ${fd} of process ${pid}`);
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === name) holders.push({ kind: 'fd', pid, fd });
       } catch {
         // closed meanwhile
       }
     }
+    const mnt = nsOf(pid, 'mnt');
+    if (mnt !== undefined && !tables.has(mnt)) tables.set(mnt, pid);
   }
-  for (const line of (tryRead('/proc/self/mountinfo') ?? '').split('\n'))
-    if (line.split(' ')[3] === name) found.push(`bind mount ${line.split(' ')[4]}`);
-  return found;
+  let mntNsScanned = 0;
+  for (const [mntNs, pid] of tables) {
+    const text = tryRead(`/proc/${pid}/mountinfo`);
+    if (text === undefined) continue;
+    mntNsScanned++;
+    for (const line of text.split('\n')) {
+      const f = line.split(' ');
+      if (f[3] === name) holders.push({ kind: 'mount', pid, mntNs, target: f[4] ?? '?' });
+    }
+  }
+  return { holders, pidsScanned, unreadable, mntNsScanned };
 }
 
 /** The key and id columns of /proc/sysvipc/msg, as the reader's IPC namespace sees them. */

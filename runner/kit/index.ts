@@ -2,13 +2,15 @@
 // the addon's typed wrapper (addon/index.ts) and files of its own folder — nothing else
 // (test/unit/layers.test.ts fails on any other import).
 export type * from '../core/model.js';
-export { step, t, say, join, LabError, errorText } from '../core/model.js';
+export { step, t, say, LabError, errorText } from '../core/model.js';
 export { examples, madeUpProbe, type StepExamples } from './examples.js';
 export type { Entry } from '../core/journal.js';
 export {
   hostMountinfoOf,
   hostPids,
   holdersOf,
+  type Holder,
+  type HolderScan,
   listDir,
   mountAt,
   mountsOf,
