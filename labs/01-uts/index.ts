@@ -3,6 +3,7 @@ import { hostname as osHostname } from 'node:os';
 import { nsInode } from '../../addon/index.js';
 import { attempt, Container, probeOnce, program, step, t, type ProbeReport, type Text, basics, namespaces, interactive, type Lab } from '../../runner/kit/index.js';
 import { about } from './about.js';
+import { exercises } from './exercises.js';
 
 /** The control experiment: a plain child, and the host it was compared with. */
 export interface Control {
@@ -196,4 +197,5 @@ export const lab: Lab = {
     open: (ctx) =>
       interactive(ctx, { labId: about.id, namespaces: ['uts'], actions: [{ do: 'sethostname', name: HOSTNAME }] }),
   },
+  exercises,
 };

@@ -1,6 +1,7 @@
 // The lab model: a lab is data plus small functions. Everything that runs, reports or
 // renders a lab (CLI, reporters, TUI, tests) speaks only these types.
 
+import type { Exercise } from './exercise.js';
 export type Lang = 'en' | 'zh';
 
 /** A sentence in both languages; every explanation in nslab is one of these. */
@@ -191,6 +192,9 @@ export interface Lab extends About {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each step has its own observation type
   readonly steps: readonly Step<any>[];
   readonly shell?: ShellHook;
+  /** What the learner does with their own hands in a playground (`nslab try`): two or more. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each exercise has its own observation type
+  readonly exercises?: readonly Exercise<any>[];
 }
 
 /** A lab id of the catalogue that has no implementation yet. */

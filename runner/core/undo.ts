@@ -4,7 +4,7 @@
 // recorded, a queue must still have the id msgget gave us. What fails the proof is refused and
 // left untouched. Each undo is idempotent: removing what is already gone is not an error.
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, readFileSync, realpathSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, realpathSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { msgLookup, msgRemove, resolveBeneath, umount } from '../../addon/index.js';
 import type { Entry } from './journal.js';
@@ -172,6 +172,16 @@ export function commandFor(entry: Entry, run: RunRef): string {
 }
 
 /** Remove a cgroup: thawed, our processes killed (all of them with killAll), the rest moved out, then rmdir. */
+function subgroups(p: string): string[] {
+  try {
+    return readdirSync(p, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
+  } catch {
+    return [];
+  }
+}
+
 export function removeCgroup(p: string, opts: { killAll: boolean }): void {
   if (!existsSync(p)) return;
   const mount = cgroupMounts()
@@ -181,6 +191,8 @@ export function removeCgroup(p: string, opts: { killAll: boolean }): void {
   for (const [file, value] of [['freezer.state', 'THAWED'], ['cgroup.freeze', '0']] as const)
     if (existsSync(`${p}/${file}`)) quietly(() => writeFileSync(`${p}/${file}`, value), ['ENOENT', 'EINVAL']);
   if (opts.killAll && existsSync(`${p}/cgroup.kill`)) quietly(() => writeFileSync(`${p}/cgroup.kill`, '1'), ['ENOENT', 'EINVAL']);
+  // Groups made inside ours (a learner's in the playground, a lab's children) are ours too: first.
+  for (const sub of subgroups(p)) removeCgroup(join(p, sub), opts);
   const deadline = Date.now() + 5000;
   for (;;) {
     for (const pid of readLines(`${p}/cgroup.procs`)) {

@@ -2,6 +2,9 @@
 // the addon's typed wrapper (addon/index.ts) and files of its own folder — nothing else
 // (test/unit/layers.test.ts fails on any other import).
 export type * from '../core/model.js';
+export type * from '../core/exercise.js';
+export { exercise } from '../core/exercise.js';
+export { LEARNER_UID, PLAYGROUND_HOSTNAME } from '../core/playground.js';
 export { step, t, say, LabError, errorText } from '../core/model.js';
 export { examples, madeUpProbe, type StepExamples } from './examples.js';
 export type { Entry } from '../core/journal.js';
