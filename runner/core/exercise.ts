@@ -96,6 +96,13 @@ export interface Exercise<O = unknown> {
   readonly requirements?: readonly Requirement[];
   /** Runs only in the VM (`--vm`): it needs what the playground cannot give (device-mapper). */
   readonly vmOnly?: true;
+  /**
+   * cgroup2: controllers the playground's group should be able to hand down, in order of
+   * preference. When none of them is on in the cgroup2 root's cgroup.subtree_control, the first
+   * one the root offers is switched on for the playground's run (journalled before, switched off
+   * at the end). When the root offers none, nothing changes: say so in `requirements`.
+   */
+  readonly v2Controllers?: readonly string[];
   /** Prepares the working directory before the shell starts (host side, as root). */
   setup?(dir: string): Promise<void> | void;
   observe(pg: PlaygroundView): Promise<O> | O;

@@ -258,6 +258,21 @@ export async function openPlayground<O>(lab: Lab, ex: Exercise<O>, opts: Playgro
 
     // Cgroups first: one group of ours in every hierarchy, each the playground's root there.
     const h = hierarchies();
+    if (h.v2 !== undefined && ex.v2Controllers !== undefined) {
+      // The exercise hands a controller down: one of its list on in the cgroup2 root's
+      // subtree_control (then in our group's cgroup.controllers), switched off again at the end.
+      const v2 = h.v2;
+      const words = (f: string) => (tryRead(join(v2, f)) ?? '').trim().split(/\s+/).filter(Boolean);
+      const pick = ex.v2Controllers.find((c) => words('cgroup.controllers').includes(c));
+      if (pick !== undefined && !ex.v2Controllers.some((c) => words('cgroup.subtree_control').includes(c))) {
+        const file = join(v2, 'cgroup.subtree_control');
+        try {
+          ctx.cleanup.createSync({ kind: 'subtree', mount: v2, controller: pick }, t(`+${pick} in ${file}`, `${file} 中的 +${pick}`), () => writeFileSync(file, `+${pick}`));
+        } catch (e) {
+          throw new PlaygroundUnavailable(t(`cannot switch on ${pick} in ${file}: ${(e as Error).message}`, `无法在 ${file} 中打开 ${pick}：${(e as Error).message}`));
+        }
+      }
+    }
     const groups: { mount: string; path: string; v2: boolean; options: string }[] = [];
     for (const m of [...h.v1.map((x) => ({ ...x, v2: false })), ...(h.v2 !== undefined ? [{ mount: h.v2, cpuset: false, v2: true, options: '' }] : [])]) {
       const path = join(m.mount, ctx.cleanup.name('pg'));

@@ -24,12 +24,14 @@ Usage:
                              CI mode: checks only; exit 1 if any check failed
   nslab doctor               can each lab run here, and if not, why
   nslab shell <lab>          a shell inside what the lab builds (torn down on exit)
+  nslab try [<lab> [<exercise>]] [--list|--solution|--script F|--report json|junit]
+                             do it yourself in a playground; nslab checks the kernel
   nslab clean                remove what an interrupted or crashed run left behind
   nslab vm prepare           fetch and cache the kernel that --vm boots (progress bar)
 
 Options:
   --lang en|zh               language of explanations (default from LANG)
-  --vm                       run, verify or shell inside a disposable VM on a stock kernel
+  --vm                       run, verify, shell or try inside a disposable VM on a stock kernel
   -h, --help                 help for a command (nslab run --help)
   -V, --version              print the version
 
@@ -44,12 +46,14 @@ Labs are named by id (01-uts), number (1) or name (uts). Most need root: sudo np
                              CI 模式：只做检查；有检查失败时退出码为 1
   nslab doctor               每个实验能否在这台机器上运行；不能的话，原因是什么
   nslab shell <lab>          进入实验搭建的环境的 shell（退出时全部拆除）
+  nslab try [<lab> [<exercise>]] [--list|--solution|--script F|--report json|junit]
+                             在练习场里亲手做；nslab 检查内核的状态
   nslab clean                删除被中断或崩溃的运行留下的东西
   nslab vm prepare           下载并缓存 --vm 启动的内核（带进度条）
 
 选项：
   --lang en|zh               讲解的语言（默认取自 LANG）
-  --vm                       在一次性虚拟机里用发行版内核运行 run、verify 或 shell
+  --vm                       在一次性虚拟机里用发行版内核运行 run、verify、shell 或 try
   -h, --help                 某个命令的帮助（nslab run --help）
   -V, --version              打印版本号
 
@@ -89,6 +93,33 @@ always ends in /bin/bash. Everything is removed when the shell exits.`,
     `nslab shell <lab>
 构建实验的容器，并在其中启动一个交互式 shell，就像原文总是以 /bin/bash 结束一样。
 shell 退出时，一切都会被删除。`,
+  ),
+  try: t(
+    `nslab try [<lab> [<exercise>]] [--lang en|zh] [--vm]
+Shows an exercise's task and opens a root shell in a playground: its own mount (with a fresh
+/proc), UTS (hostname playground), IPC, network and PID namespaces, and cgroups of nslab's own as
+each hierarchy's root. Do the task there, by hand, with any tool; then type check: nslab reads the
+kernel's state (/proc/PID/ns, status, maps, mountinfo, links, cgroup files) and prints ✓/✗ per
+condition with what it saw and, on a miss, a hint. hint shows the next hint, answer <text> records
+an answer (predict and explain tasks), exit leaves; everything in the playground is removed.
+Without an exercise, the lab's first one not done yet.
+  --list               every exercise and what is done on this machine
+  --solution           print the exercise's reference solution
+  --script FILE|-      run these commands in the playground instead of a shell, then check
+  --report json|junit  this machine's exercise results, for a teacher
+Exit status: 0 the exercise is done, 1 not yet, 4 it cannot run here.`,
+    `nslab try [<实验> [<练习>]] [--lang en|zh] [--vm]
+显示练习的任务，并在练习场里打开一个 root shell：它有自己的 mount（带新的 /proc）、UTS（主机名
+playground）、IPC、network 和 PID namespace，各个层级的 cgroup 根都是 nslab 自己的组。在那里
+用任何工具亲手完成任务，然后输入 check：nslab 读取内核的状态（/proc/PID/ns、status、映射、
+mountinfo、网络接口、cgroup 文件），逐条打印 ✓/✗、它看到了什么，没做到时给出提示。hint 显示
+下一条提示，answer <内容> 记下回答（预测和解释类任务），exit 离开；练习场里的一切都会被删除。
+不指定练习时，打开这个实验里第一个还没完成的练习。
+  --list               所有练习，以及在这台机器上完成了哪些
+  --solution           打印练习的参考答案
+  --script 文件|-       在练习场里运行这些命令（代替 shell），然后 check
+  --report json|junit  这台机器上的练习结果，给老师看
+退出码：0 表示练习已完成，1 表示还没有，4 表示在这里无法运行。`,
   ),
   vm: t(
     `nslab vm prepare
@@ -143,6 +174,10 @@ const OPTIONS = {
   all: { type: 'boolean' },
   reset: { type: 'boolean' },
   vm: { type: 'boolean' },
+  list: { type: 'boolean' },
+  solution: { type: 'boolean' },
+  script: { type: 'string' },
+  report: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -178,6 +213,14 @@ export function parseArgs(argv: readonly string[]): Options {
         o.reporter = t.value;
         break;
       }
+      case 'script':
+      case 'report': {
+        if (t.value === undefined) throw new UsageError(needsValue(t.rawName));
+        o[t.name] = t.value;
+        break;
+      }
+      case 'list':
+      case 'solution':
       case 'all':
       case 'reset':
       case 'vm':
@@ -263,6 +306,8 @@ async function command(argv: readonly string[], out: Out): Promise<number> {
         return (await import('./commands/clean.js')).cleanCommand(out, o.lang);
       case 'shell':
         return await (await import('./commands/shell.js')).shellCommand(o, out);
+      case 'try':
+        return await (await import('./commands/try.js')).tryCommand(o, out);
       case 'tour':
         return await (await import('./commands/tour.js')).tourCommand(o, out);
       default: {
@@ -271,7 +316,7 @@ async function command(argv: readonly string[], out: Out): Promise<number> {
         const cmd = echo(command);
         if (lab) throw new UsageError(t(`Unknown command ${cmd}; to run that lab: nslab run ${lab.id}.`, `未知的命令 ${cmd}；要运行这个实验：nslab run ${lab.id}。`));
         throw new UsageError(
-          t(`Unknown command ${cmd}: use list, run, verify, doctor, shell or clean (nslab --help).`, `未知的命令 ${cmd}：请用 list、run、verify、doctor、shell 或 clean（见 nslab --help）。`),
+          t(`Unknown command ${cmd}: use list, run, verify, doctor, shell, try or clean (nslab --help).`, `未知的命令 ${cmd}：请用 list、run、verify、doctor、shell、try 或 clean（见 nslab --help）。`),
         );
       }
     }

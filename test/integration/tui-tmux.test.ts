@@ -76,6 +76,56 @@ describe('the guided tour in a real terminal (tmux)', function () {
     await tmux.until((s) => s.includes('NSLAB-EXIT=0'), 'nslab to exit');
   });
 
+  it('t opens the lab\'s next exercise in a playground; check judges it, exit comes back with it recorded', async function () {
+    this.timeout(60_000);
+    const before = hostSnapshot();
+    tmux.start(`${terminalEnv({ XDG_STATE_HOME: state })} ${quote(process.execPath)} ${quote(cli)}; echo NSLAB-EXIT=$?; sleep 600`, { cols: 100, rows: 30 });
+    await tmux.until((s) => /▸ 01-uts .*✎ 0\/2/.test(s), 'the lab list with the exercises of 01-uts');
+    // When t is pressed on 01-uts, a near-miss is tried, then the task is done
+    tmux.keys('t');
+    await tmux.until((s) => s.includes('[nslab try 01-uts/box] root@playground'), 'the playground prompt');
+    tmux.text('unshare --uts sleep 600 & sleep 0.3; check');
+    tmux.keys('Enter');
+    await tmux.until((s) => s.includes('is in a new UTS namespace, but its hostname is still "playground"'), 'the specific hint', 15_000, 200);
+    tmux.text('hint');
+    tmux.keys('Enter');
+    await tmux.until((s) => s.includes('hint 1/3: A new UTS namespace starts as a copy'), 'the first hint', 10_000, 200);
+    tmux.text("unshare --uts sh -c 'hostname box; exec sleep 600' & sleep 0.3; check");
+    tmux.keys('Enter');
+    await tmux.until((s) => s.includes('done: every condition holds'), 'the exercise done', 15_000, 200);
+    tmux.text('exit');
+    tmux.keys('Enter');
+    // Then the tour is back, says so, and the list counts the exercise
+    await tmux.until((s) => s.includes('Exercise 01-uts box is done; the playground is removed') && /01-uts .*✎ 1\/2/.test(s), 'the tour again');
+    tmux.keys('q');
+    await tmux.until((s) => s.includes('NSLAB-EXIT=0'), 'nslab to exit');
+    expect(hostSnapshot()).to.deep.equal(before);
+  });
+
+  it('nslab try in a terminal: the learner\'s shell, hint, answer, task, check, and Ctrl-C belongs to the shell', async function () {
+    this.timeout(60_000);
+    const before = hostSnapshot();
+    tmux.start(`${terminalEnv({ XDG_STATE_HOME: state })} ${quote(process.execPath)} ${quote(cli)} try 01-uts join --lang zh; echo NSLAB-EXIT=$?; sleep 600`, { cols: 100, rows: 30 });
+    await tmux.until((s) => s.includes('[nslab try 01-uts/join] root@playground'), 'the playground prompt');
+    expect(tmux.screen()).to.contain('加入一个已有的 UTS namespace');
+    // Ctrl-C stops what runs in the shell, not the playground
+    tmux.text('sleep 100');
+    tmux.keys('Enter');
+    await new Promise((r) => setTimeout(r, 300));
+    tmux.keys('C-c');
+    tmux.text('echo STILL-$((20+22))');
+    tmux.keys('Enter');
+    await tmux.until((s) => s.includes('STILL-42'), 'the shell after Ctrl-C');
+    tmux.text('answer 42; task | head -1');
+    tmux.keys('Enter');
+    await tmux.until((s) => s.includes('已记下：42') && /^加入一个已有的 UTS namespace$/m.test(s), 'answer and task');
+    tmux.text('ps -e | wc -l; exit');
+    tmux.keys('Enter');
+    await tmux.until((s) => s.includes('NSLAB-EXIT=1'), 'nslab to exit: not done');
+    expect(tmux.screen(100)).to.contain('01-uts join 还没有完成（没有运行过 check）');
+    expect(hostSnapshot()).to.deep.equal(before);
+  });
+
   it('suspends for the lab shell and comes back when it exits', async function () {
     this.timeout(60_000);
     const before = hostSnapshot();

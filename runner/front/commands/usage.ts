@@ -11,8 +11,16 @@ export interface Options {
   version: boolean;
   /** tour: forget the progress remembered between sessions. */
   reset: boolean;
-  /** run/verify/shell inside a throw-away VM on a stock kernel (runner/vm). */
+  /** run/verify/shell/try inside a throw-away VM on a stock kernel (runner/vm). */
   vm: boolean;
+  /** try: list every exercise and what is done. */
+  list?: boolean;
+  /** try: print the exercise's reference solution. */
+  solution?: boolean;
+  /** try: run this file's commands (- for stdin) in the playground instead of a shell, then check. */
+  script?: string;
+  /** try: this machine's exercise results as json or junit. */
+  report?: string;
   positional: string[];
 }
 

@@ -30,7 +30,7 @@ import {
 } from './format.js';
 import type { MenuState } from './first-frame.js';
 import { colon } from '../report/words.js';
-import { loadProgress, recordResult, type Progress } from './progress.js';
+import { loadExercises, loadProgress, recordResult, type ExercisesProgress, type Progress } from './progress.js';
 import { useLabRun, useLatest } from './lab-view.js';
 
 export interface AppProps {
@@ -103,7 +103,9 @@ export function App(p: AppProps) {
   const [help, setHelp] = useState(p.initial?.help ?? false);
   const [note, setNote] = useState<string | undefined>(p.initial?.note);
   const [records, setRecords] = useState<StaticItem[]>([]);
-  const [shellFor, setShellFor] = useState<Lab | undefined>(undefined);
+  /** The shell (s) or the playground (t) that has the terminal now. */
+  const [shellFor, setShellFor] = useState<{ readonly kind: 'shell' | 'try'; readonly lab: Lab } | undefined>(undefined);
+  const [tried, setTried] = useState<ExercisesProgress>(() => loadExercises(p.progressFile));
   const [stopping, setStopping] = useState(false);
   const [controller] = useState(() => new AbortController());
   const ending = useRef(false);
@@ -185,15 +187,33 @@ export function App(p: AppProps) {
 
   const openShell = (lab: Lab) => {
     if (!lab.shell) setNote(WORDS.noShell[langRef.current]);
-    else if (p.suspend) setShellFor(lab);
+    else if (p.suspend) setShellFor({ kind: 'shell', lab });
+  };
+  const openTry = (lab: Lab | undefined) => {
+    if (!lab) setNote(WORDS.notLoaded[langRef.current]);
+    else if (!lab.exercises?.length) setNote(WORDS.noExercise[langRef.current]);
+    else if (p.suspend) setShellFor({ kind: 'try', lab });
   };
 
   // The shell runs once the input hook below has let go of the terminal: React runs the hook's
   // cleanup (isActive went false) before this effect.
   useEffect(() => {
     if (!shellFor || !p.suspend) return;
-    const lab = shellFor;
+    const lab = shellFor.lab;
     const zh = langRef.current === 'zh';
+    if (shellFor.kind === 'try') {
+      void (async () => {
+        try {
+          setNote(await (await import('./try.js')).tryInTour(lab, zh ? 'zh' : 'en', p.progressFile, controller.signal, p.suspend!));
+        } catch (e) {
+          setNote(`nslab${zh ? '：' : ': '}${errorText(e, zh ? 'zh' : 'en')}`);
+        } finally {
+          setTried(loadExercises(p.progressFile));
+          setShellFor(undefined);
+        }
+      })();
+      return;
+    }
     void (async () => {
       let unwindErrors: string[] = [];
       try {
@@ -243,6 +263,10 @@ export function App(p: AppProps) {
       const e = p.entries[selected]!;
       if (isPlanned(e)) setNote(plannedNote(e.id, lang));
       else openLab(e);
+    } else if (input === 't') {
+      const e = p.entries[selected]!;
+      if (isPlanned(e)) setNote(plannedNote(e.id, lang));
+      else openTry(known[e.id]?.lab ?? (isLab(e) ? e : undefined));
     } else if (input === 'q' || key.escape) void quit(0);
   };
   const keys = useLatest(onKey);
@@ -253,10 +277,11 @@ export function App(p: AppProps) {
   // What covers the screen: the key help, or the last words while the tour stops.
   const cover: Line[] | undefined = stopping ? [{ text: WORDS.interrupted[lang], tone: 'warn' }] : help ? fit(helpLines(lang, listWidth), room) : undefined;
 
+  const tries = entries.map((e) => (isLab(e) && e.exercises?.length ? `${e.exercises.filter((x) => tried[`${e.id}/${x.id}`]?.done).length}/${e.exercises.length}` : undefined));
   let body: Line[];
   if (cover) body = cover;
   else if (opening) body = [...labHeader(opening, lang, width), { text: WORDS.loading[lang], tone: 'dim' }];
-  else body = menuLines({ entries, states, selected, lang, width: listWidth, version: p.version, help: false, rows, ...(note ? { message: note } : {}) });
+  else body = menuLines({ entries, states, selected, lang, width: listWidth, version: p.version, help: false, rows, tries, ...(note ? { message: note } : {}) });
 
   return (
     <>
@@ -277,6 +302,7 @@ export function App(p: AppProps) {
           onResult={onResult}
           onBack={() => setOpen(undefined)}
           onShell={() => openShell(open)}
+          onTry={() => openTry(open)}
           setNote={setNote}
         />
       ) : (
@@ -307,6 +333,7 @@ interface PaneProps {
   readonly onResult: (r: LabResult, complete: boolean) => void;
   readonly onBack: () => void;
   readonly onShell: () => void;
+  readonly onTry: () => void;
   readonly setNote: (s: string | undefined) => void;
 }
 
@@ -331,6 +358,9 @@ function LabPane(p: PaneProps) {
       else if (input === 's') {
         if (s.running) p.setNote(WORDS.busy[lang]);
         else p.onShell();
+      } else if (input === 't') {
+        if (s.running) p.setNote(WORDS.busy[lang]);
+        else p.onTry();
       } else if (input === 'q' || key.escape) {
         if (s.running) p.setNote(WORDS.busy[lang]);
         else {

@@ -36,11 +36,11 @@ export const WORDS = {
   article: SHARED.article,
   today: SHARED.today,
   toRun: SHARED.toRun,
-  listKeys: t('↑↓ choose · Enter open · l 中文 · ? help · q quit', '↑↓ 选择 · Enter 打开 · l English · ? 帮助 · q 退出'),
-  cardKeys: t('Enter begin · a run all · s shell · l 中文 · ? help · q back', 'Enter 开始 · a 全部运行 · s shell · l English · ? 帮助 · q 返回'),
-  stepKeys: t('Enter run this step · a run the rest · r re-run · s shell · l 中文 · ? · q back', 'Enter 运行本步 · a 运行剩余 · r 重跑 · s shell · l English · ? · q 返回'),
+  listKeys: t('↑↓ choose · Enter open · t try it yourself · l 中文 · ? help · q quit', '↑↓ 选择 · Enter 打开 · t 亲手练习 · l English · ? 帮助 · q 退出'),
+  cardKeys: t('Enter begin · a run all · s shell · t try · l 中文 · ? help · q back', 'Enter 开始 · a 全部运行 · s shell · t 练习 · l English · ? 帮助 · q 返回'),
+  stepKeys: t('Enter run this step · a run the rest · r re-run · s shell · t try · l 中文 · ? · q back', 'Enter 运行本步 · a 运行剩余 · r 重跑 · s shell · t 练习 · l English · ? · q 返回'),
   runningKeys: t('running… · Ctrl-C stops and cleans up', '运行中… · Ctrl-C 停止并清理'),
-  doneKeys: t('r re-run the last step · s shell · l 中文 · ? help · q back to the list', 'r 重跑最后一步 · s shell · l English · ? 帮助 · q 返回列表'),
+  doneKeys: t('t try it yourself · r re-run the last step · s shell · l 中文 · ? help · q back to the list', 't 亲手练习 · r 重跑最后一步 · s shell · l English · ? 帮助 · q 返回列表'),
   skippedKeys: t('q back to the list', 'q 返回列表'),
   sixQuestions: SHARED.sixQuestions,
   openHint: t('Enter: open the lab', 'Enter：打开这个实验'),
@@ -57,6 +57,9 @@ export const WORDS = {
   ),
   busy: t('a step is running: wait for it, or press Ctrl-C to stop and clean up', '有步骤正在运行：请等待，或按 Ctrl-C 停止并清理'),
   noShell: t('this lab builds no container to open a shell in', '这个实验没有可以进入 shell 的容器'),
+  noExercise: t('this lab has no exercises yet', '这个实验还没有练习'),
+  notLoaded: t('this lab is still being loaded: press t again in a moment', '这个实验还在加载：稍等片刻再按 t'),
+  exercises: t('exercises', '练习'),
   replay: t('re-run from a fresh state: replaying the earlier steps first', '从全新状态重跑：先重放前面的步骤'),
   left: t('left', '剩余'),
   interrupted: t('stopping and removing what the lab created…', '正在停止并删除实验创建的东西……'),
@@ -69,6 +72,7 @@ export const HELP: Text = t(
   ↑ ↓ / j k   choose a lab                Enter   open it / run the next step
   a           run the remaining steps     r       re-run the last step
   s           a shell inside what the lab builds (exit returns here)
+  t           try it yourself: the lab's next exercise in a playground
   l           English / 中文              ?       this help
   q / Esc     back (quit from the list)   Ctrl-C  stop, clean up, quit
 
@@ -80,6 +84,7 @@ the step again. Progress is remembered in ~/.local/state/nslab
   ↑ ↓ / j k   选择实验                    Enter   打开 / 运行下一步
   a           运行剩余的所有步骤          r       重跑最后一步
   s           进入实验搭建的环境的 shell（退出后回到这里）
+  t           亲手练习：在练习场里做这个实验的下一个练习
   l           English / 中文              ?       本帮助
   q / Esc     返回（在列表中则退出）     Ctrl-C  停止、清理并退出
 
@@ -189,6 +194,8 @@ export interface ListView {
   readonly width: number;
   readonly version: string;
   readonly message?: string;
+  /** Per entry: exercises done of those there are ("1/2"), when the lab has any. */
+  readonly tries?: readonly (string | undefined)[];
 }
 
 /**
@@ -204,11 +211,15 @@ export function listLines(v: ListView): Line[] {
   // The state column is as wide as the longest state word of the language (steady while probes finish).
   const stateW = 1 + Math.max(...(['planned', 'checking', 'skipped', 'notRun', 'passed', 'failed'] as const).map((k) => displayWidth(WORDS[k][lang]) + 2));
   const longest = Math.max(0, ...v.entries.map((e) => displayWidth(e.title[lang]) + 1));
-  const titleW = Math.max(10, Math.min(width - 2 - idW - stateW - 1, Math.max(longest, MAX_WIDTH - 1 - 2 - idW - stateW - 1)));
+  // The exercises column ("✎ 1/2"), when a lab has exercises, takes its room from the titles.
+  const triesW = Math.max(0, ...(v.tries ?? []).map((x) => (x === undefined ? 0 : 3 + displayWidth(x))));
+  const titleW = Math.max(10, Math.min(width - 2 - idW - stateW - 1 - triesW, Math.max(longest, MAX_WIDTH - 1 - 2 - idW - stateW - 1 - triesW)));
   v.entries.forEach((e, i) => {
     const sel = i === v.selected;
     const cell = stateCell(v.states[i]!, lang);
-    const text = `${sel ? '▸ ' : '  '}${pad(e.id, idW)}${pad(e.title[lang], titleW)} ${truncate(cell.text, stateW)}`;
+    const tried = v.tries?.[i];
+    const row = `${sel ? '▸ ' : '  '}${pad(e.id, idW)}${pad(e.title[lang], titleW)} ${truncate(cell.text, stateW)}`;
+    const text = tried !== undefined ? `${pad(row, 2 + idW + titleW + 1 + stateW)} ✎ ${tried}` : row;
     const tone: Tone | undefined = sel ? 'select' : isPlanned(e) ? 'dim' : cell.tone;
     out.push(tone ? { text, tone } : { text });
   });

@@ -15,7 +15,9 @@ import { progressBar } from './progress.js';
 type Out = (s: string) => void;
 
 export interface VmRequest {
-  readonly command: 'run' | 'verify' | 'shell';
+  readonly command: 'run' | 'verify' | 'shell' | 'try';
+  /** More arguments after the labs (try: the exercise, --script FILE). */
+  readonly extra?: readonly string[];
   /** Lab ids (resolved by the CLI), or empty with `all`. */
   readonly labs: readonly { id: string; title: { en: string; zh: string } }[];
   readonly all: boolean;
@@ -113,7 +115,7 @@ export async function runInVm(req: VmRequest, out: Out): Promise<number> {
     req.lang,
   );
   if (typeof p === 'number') return p;
-  const interactive = req.command === 'shell';
+  const interactive = req.command === 'shell' || (req.command === 'try' && !(req.extra ?? []).includes('--script'));
   const machine = req.reporter !== 'human';
   const zh = req.lang === 'zh';
   const interrupt = onInterrupt(interactive ? () => undefined : (line) => err(`\n${line}`), req.lang);
@@ -133,7 +135,7 @@ export async function runInVm(req: VmRequest, out: Out): Promise<number> {
         ? `nslab：正在启动虚拟机：${describe(kernel)}，${p.platform.accel.why.zh}；宿主机的根目录以只读方式共享（/etc 上叠了一层用完即弃的可写层），没有网络设备。`
         : `nslab: booting a VM: ${describe(kernel)}, ${p.platform.accel.why.en}; the host's root is shared read-only (with a throw-away layer over /etc), no network device.`,
     );
-    const args = [req.command, ...(req.all ? ['--all'] : req.labs.map((l) => l.id)), '--lang', req.lang, ...(machine ? ['--reporter', req.reporter] : [])];
+    const args = [req.command, ...(req.all ? ['--all'] : req.labs.map((l) => l.id)), ...(req.extra ?? []), '--lang', req.lang, ...(machine ? ['--reporter', req.reporter] : [])];
     const fault = process.env.NSLAB_VM_FAULT;
     const script = process.env.NSLAB_VM_TEST_SCRIPT ? readFileSync(process.env.NSLAB_VM_TEST_SCRIPT, 'utf8') : undefined;
     const outcome: VmOutcome = await bootVm(
@@ -176,7 +178,7 @@ export async function runInVm(req: VmRequest, out: Out): Promise<number> {
         err(zh ? `nslab：虚拟机出错：${outcome.reason}` : `nslab: VM error: ${outcome.reason}`);
         if (outcome.console.trim()) err(zh ? `nslab：客户机控制台最后的输出：\n${tail(outcome.console, 15)}` : `nslab: the guest console ended with:\n${tail(outcome.console, 15)}`);
         if (machine) out(render(req.reporter as Exclude<ReporterName, 'human'>, errorReport(req, outcome.reason)).replace(/\n$/, ''));
-        else if (req.command !== 'shell') out(zh ? `✗ 虚拟机出错：${outcome.reason}——没有任何检查通过` : `✗ VM error: ${outcome.reason} — no check passed`);
+        else if (req.command !== 'shell' && req.command !== 'try') out(zh ? `✗ 虚拟机出错：${outcome.reason}——没有任何检查通过` : `✗ VM error: ${outcome.reason} — no check passed`);
         return 1;
       }
     }
