@@ -4,7 +4,6 @@
 // runs commands instead of the interactive shell (then checks, like typing check at the end).
 import { readFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
-import { resolve } from 'node:path';
 import { catalogue, isPlanned, loadLab } from '../../../labs/index.js';
 import type { Exercise, Judgement } from '../../core/exercise.js';
 import type { About, Lab, Lang, Text } from '../../core/model.js';
@@ -200,12 +199,24 @@ export async function tryCommand(o: Options, out: Out): Promise<number> {
   requireRoot([lab!], 'try', o.positional);
   const script = o.script === undefined ? undefined : o.script === '-' ? readFileSync(0, 'utf8') : readFileSync(o.script, 'utf8');
   if (o.vm) {
-    if (o.script === '-') throw new UsageError(t('--script - (stdin) cannot be passed into the VM: give a file.', '--script -（标准输入）无法传进虚拟机：请给出一个文件。'));
     const { runInVm } = await import('../vm/index.js');
-    return runInVm(
-      { command: 'try', labs: [lab!], all: false, lang, reporter: 'human', extra: [ex.id, ...(o.script !== undefined ? ['--script', resolve(o.script)] : [])] },
+    const { GUEST_OUT } = await import('../vm/initramfs.js');
+    // The commands travel with the VM's job (the guest's /tmp is its own).
+    const code = await runInVm(
+      {
+        command: 'try',
+        labs: [lab!],
+        all: false,
+        lang,
+        reporter: 'human',
+        extra: [ex.id, ...(script !== undefined ? ['--script', `${GUEST_OUT}/try-script`] : [])],
+        ...(script !== undefined ? { files: { 'try-script': script } } : {}),
+      },
       out,
     );
+    // The guest's progress goes with the VM: its verdict (0: done) is recorded here.
+    if (code === 0) recordCheck(keyOf(lab!, ex), true, `${ex.conditions.length}/${ex.conditions.length}`);
+    return code;
   }
   const { openPlayground, PlaygroundUnavailable } = await import('../../core/playground.js');
   for (const line of taskCard(lab!, ex, lang)) out(line);

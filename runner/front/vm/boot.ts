@@ -30,6 +30,8 @@ export interface VmJob {
    * the guest's nslab), e.g. to interrupt a lab inside the VM and look at what is left.
    */
   readonly script?: string;
+  /** Files the guest's job reads, by name, from GUEST_OUT (try --script FILE: the commands). */
+  readonly files?: Readonly<Record<string, string>>;
   readonly memoryMiB?: number;
   readonly cpus?: number;
 }
@@ -118,6 +120,7 @@ export async function bootVm(p: Platform, k: PreparedKernel, job: VmJob, io: VmI
     writeFileSync(join(out, 'job'), jobScript(job));
     if (job.fault) writeFileSync(join(out, 'fault'), job.fault);
     if (job.script !== undefined) writeFileSync(join(out, 'script'), job.script);
+    for (const [name, text] of Object.entries(job.files ?? {})) writeFileSync(join(out, name), text, { mode: 0o644 });
     writeFileSync(join(dir, 'initramfs.cpio'), initramfs(p.busybox, k.modules.map((m) => join(k.dir, 'modules', m))));
     child = spawn({
       argv: [p.qemu, ...qemuArgs(p, k, dir, out, job)],

@@ -18,6 +18,8 @@ export interface VmRequest {
   readonly command: 'run' | 'verify' | 'shell' | 'try';
   /** More arguments after the labs (try: the exercise, --script FILE). */
   readonly extra?: readonly string[];
+  /** Files for the guest, by name (in GUEST_OUT there): the host's /tmp is not the guest's. */
+  readonly files?: Readonly<Record<string, string>>;
   /** Lab ids (resolved by the CLI), or empty with `all`. */
   readonly labs: readonly { id: string; title: { en: string; zh: string } }[];
   readonly all: boolean;
@@ -150,6 +152,7 @@ export async function runInVm(req: VmRequest, out: Out): Promise<number> {
         memoryMiB: seconds(process.env.NSLAB_VM_MEMORY, 1024),
         ...(fault ? { fault } : {}),
         ...(script !== undefined ? { script } : {}),
+        ...(req.files !== undefined ? { files: req.files } : {}),
       },
       {
         // Machine reporters keep stdout for the document: the guest's live output goes to stderr.
