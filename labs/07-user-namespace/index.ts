@@ -3,6 +3,7 @@ import { basics, namespaces, interactive, type Lab } from '../../runner/kit/inde
 import { about } from './about.js';
 import { unprivilegedUserns } from './sysctl.js';
 import { finale } from './finale.js';
+import { exercises } from './exercises.js';
 import { HOSTNAME, fixed, initialMap, inside, noMap, refused, unprivileged } from './steps.js';
 import { creator, workspace, writeMaps } from './unprivileged.js';
 
@@ -54,6 +55,7 @@ export const lab: Lab = {
   },
   requirements: [...basics, namespaces('user', 'uts'), unprivilegedUserns],
   steps: [unprivileged, initialMap, noMap, refused, fixed, inside, finale],
+  exercises,
   shell: {
     open: (ctx) => {
       const ws = workspace(ctx);

@@ -4,6 +4,7 @@ import { about } from './about.js';
 import { kernelNet } from './net.js';
 import { bridge, netns, resolvConf, veth, wire } from './setup.js';
 import { eth1, machine, ping } from './traffic.js';
+import { exercises } from './exercises.js';
 
 export { bridge, netns, resolvConf, veth, type Bridge, type Eth0, type Netns, type Resolv, type Veth } from './setup.js';
 export { eth1, machine, ping, type Eth1, type Machine, type Pings } from './traffic.js';
@@ -46,6 +47,7 @@ export const lab: Lab = {
     kernelNet(),
   ],
   steps: [netns, bridge, veth, resolvConf, ping, eth1, machine],
+  exercises,
   shell: {
     // Wire the network as the lab does, then a shell in container 1: its own hostname, its
     // network namespace, and its resolv.conf bound over /etc/resolv.conf as ip netns exec does.

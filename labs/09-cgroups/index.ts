@@ -21,6 +21,7 @@ import { devices, netCls } from './devices.js';
 import { CPU_QUOTA, cpu, threads } from './cpu.js';
 import { hierarchies, missing } from './hierarchies.js';
 import { memory } from './memory.js';
+import { exercises } from './exercises.js';
 
 /** The workload programs are built (npm run build:addon builds them next to the probe). */
 const workloads = workloadsBuilt('workloads', t('the workload programs nslab-workload-{spin,threads,alloc,dread} are built', '负载程序 nslab-workload-{spin,threads,alloc,dread} 已经构建'), [
@@ -88,6 +89,7 @@ export const lab: Lab = {
   },
   requirements: [...basics, workloads, cgroupsMounted],
   steps: [hierarchies, cpu, threads, memory, blkio, freezer, devices, netCls],
+  exercises,
   shell: {
     // A shell in a group held to 20 % of a CPU: try `yes > /dev/null &` and `top`.
     async open(ctx) {

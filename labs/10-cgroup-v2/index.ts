@@ -3,6 +3,7 @@
 // cgroup.freeze) every cgroup2 group has, using the controllers this host really offers.
 import { basics, CgroupHost, freezeChecks, freezeExperiment, step, workloadsBuilt, type Freezer, type Lab, type Requirement } from '../../runner/kit/index.js';
 import { about } from './about.js';
+import { exercises } from './exercises.js';
 import { openShell } from './shell.js';
 import { controllers, leaves, subtree } from './tree.js';
 
@@ -76,6 +77,7 @@ export const lab: Lab = {
   },
   requirements: [...basics, cgroup2, spin],
   steps: [controllers, subtree, leaves, coreFiles],
+  exercises,
   shell: {
     // A shell in a cgroup2 group of its own (nslab-<token>-shell-v2) with limits; see shell.ts.
     open: openShell,

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { basics, filesystem, namespaces, tool, interactive, type Lab } from '../../runner/kit/index.js';
 import { about } from './about.js';
+import { exercises } from './exercises.js';
 import { GARDEN, GARDEN_OPTIONS, aufs, copyUp, opaque, union, whiteout } from './garden.js';
 import { image } from './image.js';
 import { lookup } from './lookup.js';
@@ -62,4 +63,5 @@ export const lab: Lab = {
       });
     },
   },
+  exercises,
 };

@@ -4,6 +4,7 @@
 import { basics, filesystem, tool, type Lab } from '../../runner/kit/index.js';
 import { openShell } from './shell.js';
 import { about } from './about.js';
+import { exercises } from './exercises.js';
 import { loopDriver, thinPool } from './dm.js';
 import { loopDevices, sparseFiles, thinPoolStep, thinVolume } from './pool.js';
 import { overProvisioning, teardown, thinProvisioning } from './provisioning.js';
@@ -56,4 +57,5 @@ export const lab: Lab = {
   steps: [sparseFiles, loopDevices, thinPoolStep, thinVolume, mkfsMount, snapshot, isolation, snapshotOfSnapshot, thinProvisioning, overProvisioning, teardown],
   // A root shell next to the mounted base volume and its snapshot (only where device-mapper works: the VM).
   shell: { open: openShell },
+  exercises,
 };

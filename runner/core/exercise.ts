@@ -105,6 +105,13 @@ export interface Exercise<O = unknown> {
   readonly v2Controllers?: readonly string[];
   /** Prepares the working directory before the shell starts (host side, as root). */
   setup?(dir: string): Promise<void> | void;
+  /**
+   * Removes what the learner (or setup) may have made outside the playground's namespaces, which
+   * the kernel does not end with them (VM exercises: device-mapper and loop devices on files of
+   * the working directory). Runs after the playground's last process has exited, before the
+   * working directory goes; returns what it removed, throws on what it could not remove.
+   */
+  leftovers?(dir: string): Promise<readonly string[]> | readonly string[];
   observe(pg: PlaygroundView): Promise<O> | O;
   readonly conditions: readonly Condition<O>[];
   /** The reference solution: bash commands, run in the playground by the tests. */

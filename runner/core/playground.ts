@@ -21,6 +21,7 @@ import { errorText, say, t, type Lab, type Lang, type Text } from './model.js';
 import { ensureRunDir } from './paths.js';
 import { mountsOf, readLines, tryRead } from './proc.js';
 import { useNetnsDirs } from './shared.js';
+import { dmEnv } from './undo.js';
 
 export const PLAYGROUND_HOSTNAME = 'playground';
 /** The unprivileged account the playground provides (07: "as uid 1000"). */
@@ -175,6 +176,33 @@ function pidsBelow(dir: string, into: Set<number>): void {
   for (const n of names) pidsBelow(join(dir, n), into);
 }
 
+/** PF_EXITING in /proc/PID/stat's flags: the process is on its way out (or already gone). */
+function exiting(pid: number): boolean {
+  const stat = tryRead(`/proc/${pid}/stat`);
+  if (stat === undefined) return true;
+  const flags = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[6]);
+  return (flags & 0x4) !== 0;
+}
+
+/** Thaw a cgroup and every group below it (v1 freezer.state, v2 cgroup.freeze). */
+function thawBelow(dir: string): void {
+  for (const [file, value] of [['freezer.state', 'THAWED'], ['cgroup.freeze', '0']] as const)
+    try {
+      if (existsSync(join(dir, file))) writeFileSync(join(dir, file), value);
+    } catch {
+      // gone, or not a freezer here
+    }
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
+  } catch {
+    return;
+  }
+  for (const n of names) thawBelow(join(dir, n));
+}
+
 /** The cgroup hierarchies mounted on the host: v1 ones by mount point, and the cgroup2 one. */
 function hierarchies(): { v1: { mount: string; cpuset: boolean; options: string }[]; v2?: string } {
   const mounts = mountsOf();
@@ -243,10 +271,25 @@ export async function openPlayground<O>(lab: Lab, ex: Exercise<O>, opts: Playgro
     if (ev.type === 'log' && opts.onLog) opts.onLog(ev.line);
   });
   const judgements: Judgement[] = [];
+  let leftovers: string[] = [];
+  const leftoverErrors: string[] = [];
+  let leftoversDone = false;
+  /** What the learner made outside the namespaces (lab 12: dm and loop devices), once. */
+  const removeLeftovers = async () => {
+    if (leftoversDone || !ex.leftovers || workDir === undefined) return;
+    leftoversDone = true;
+    try {
+      leftovers = [...(await ex.leftovers(workDir))];
+    } catch (e) {
+      leftoverErrors.push(errorText(e, lang));
+    }
+  };
+  let workDir: string | undefined;
   let output = '';
   let code = 1;
   try {
     const dir = ctx.publicScratch(); // 0755: the learner's uid 1000 can reach it
+    workDir = dir;
     const own = ctx.scratch(); // 0700: the FIFOs and the rc file
     if (ex.setup) await ex.setup(dir);
     const req = join(own, 'req');
@@ -327,6 +370,10 @@ export async function openPlayground<O>(lab: Lab, ex: Exercise<O>, opts: Playgro
           NSLAB_RESP: resp,
           NSLAB_RC: rc,
           NSLAB_EXERCISE: `${lab.id}/${ex.id}`,
+          ...dmEnv(),
+          // Names of things the learner makes outside the namespaces (lab 12's dm devices): with
+          // this prefix, a crashed run's are found and removed by the next run (core/sweep.ts).
+          NSLAB_NAME: ctx.cleanup.name('pg'),
         },
       },
       t('playground shell', '练习场的 shell'),
@@ -354,7 +401,17 @@ export async function openPlayground<O>(lab: Lab, ex: Exercise<O>, opts: Playgro
       child.go();
       await child.ready();
       opts.onStart?.(child.pid);
-      const status = await child.exited;
+      // A task frozen by the v1 freezer cannot die, and PID 1 cannot finish exiting until every
+      // task of its namespace has: once PID 1 is exiting, thaw whatever the learner froze.
+      const watch = setInterval(() => {
+        if (exiting(child.pid)) for (const g of groups) thawBelow(g.path);
+      }, 100);
+      let status;
+      try {
+        status = await child.exited;
+      } finally {
+        clearInterval(watch);
+      }
       code = status.code ?? 128 + 9;
     } finally {
       process.off('SIGTERM', teardown);
@@ -362,15 +419,18 @@ export async function openPlayground<O>(lab: Lab, ex: Exercise<O>, opts: Playgro
       opts.signal.removeEventListener('abort', teardown);
       await judge.stop();
       ctx.cleanup.release(id);
+      await removeLeftovers();
       if (opts.script === undefined) (await import('../../addon/index.js')).reclaimTerminal(0);
       output = Buffer.concat(collected).toString('utf8');
     }
   } catch (e) {
-    const left = ctx.finish().errors;
+    await removeLeftovers();
+    const left = [...leftoverErrors, ...ctx.finish().errors];
     if (left.length > 0) (e as Error).message += ` (and could not remove: ${left.join('; ')})`;
     throw e;
   }
-  return { code, judgements, output, ...ctx.finish() };
+  const done = ctx.finish();
+  return { code, judgements, output, removed: [...leftovers, ...done.removed], errors: [...leftoverErrors, ...done.errors] };
 }
 
 

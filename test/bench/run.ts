@@ -7,6 +7,7 @@ import { benchColdStart } from './cold-start.js';
 import { benchFirstFrame } from './tui-first-frame.js';
 import { benchVm } from './vm.js';
 import { benchOwnership } from './ownership.js';
+import { benchPlayground } from './playground.js';
 
 async function timePerRun(n: number, once: () => Promise<unknown>): Promise<number> {
   for (let i = 0; i < 5; i++) await once(); // warm up
@@ -54,6 +55,7 @@ const benches: Record<string, Bench> = {
   spawn: Object.assign(() => benchSpawn(), { needsRoot: true }),
   tui: () => benchTui(),
   ownership: Object.assign(() => benchOwnership(), { needsRoot: true }),
+  playground: Object.assign(() => benchPlayground(), { needsRoot: true }),
   vm: Object.assign(() => benchVm(), { needsRoot: true }),
 };
 

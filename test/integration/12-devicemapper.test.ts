@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { join } from 'node:path';
 import { rootOnly, addonOnly } from '../00.setup.js';
 import { cli, hostSnapshot, labRun, nslab, notPassed, type CliResult } from '../helpers.js';
-import { findLab, isPlanned } from '../../labs/index.js';
+import { findLab, isPlanned, loadAllLabs } from '../../labs/index.js';
 import { platform } from '../../runner/front/vm/platform.js';
 import type { Report } from '../../runner/core/model.js';
 
@@ -264,5 +264,75 @@ left
     expect(notPassed(report).filter((l) => v1Only.test(l))).to.have.length(3);
     expect(r.code).to.equal(0);
     expectHostAsBefore(before);
+  });
+
+  it('runs the VM-only exercises in a playground inside the VM: each solution passes, each near-miss fails with its hint, nothing is left', async function () {
+    vmOnly(this);
+    this.timeout(600_000);
+    const labs = await loadAllLabs();
+    const runs = labs.flatMap((lab) =>
+      (lab.exercises ?? [])
+        .filter((ex) => ex.vmOnly)
+        .flatMap((ex) => [
+          { lab, ex, id: 'solution', script: ex.solution, fails: undefined as string | undefined, hint: '' },
+          ...ex.nearMisses.map((m) => ({ lab, ex, id: m.id, script: m.script, fails: m.fails, hint: m.hint })),
+        ]),
+    );
+    if (runs.length === 0) {
+      this.test!.title += ' (skipped: no exercise needs the VM)';
+      this.skip();
+    }
+    const [first, ...rest] = runs;
+    const state = mkdtempSync('/tmp/nslab-try-state-');
+    const dir = mkdtempSync('/tmp/nslab-vm-test-');
+    try {
+      const before = hostSnapshot();
+      // From the host, as a learner types it: the first solution with --vm --script.
+      writeFileSync(join(dir, 'first.sh'), first!.script);
+      const one = await nslab(['try', first!.lab.id, first!.ex.id, '--vm', '--script', join(dir, 'first.sh')], { env: { XDG_STATE_HOME: state } });
+      expect(one.code, `${one.stdout}\n${one.stderr}`).to.equal(0);
+      expect(one.stdout).to.contain('done: every condition holds');
+      const listed = await nslab(['try', '--list'], { env: { XDG_STATE_HOME: state } });
+      expect(listed.stdout).to.match(new RegExp(`^  ${first!.ex.id} +✓ done`, 'm'));
+      // The others in one VM: each run's output between markers, then what is left in the guest.
+      const script = [
+        ...rest.map((r, i) =>
+          [
+            `cat > /tmp/try-${i}.sh <<'NSLAB_TRY_${i}'`,
+            r.script,
+            `NSLAB_TRY_${i}`,
+            `echo "=== ${i} begin"`,
+            `"$NSLAB_NODE" "$NSLAB_BIN" try ${r.lab.id} ${r.ex.id} --script /tmp/try-${i}.sh 2>&1`,
+            `echo "=== ${i} exit $?"`,
+          ].join('\n'),
+        ),
+        `echo "left: dm=$(dmsetup ls | grep -c '^nslab-') loops=$(losetup -a | grep -c nslab) mounts=$(grep -c ' /run/nslab/' /proc/self/mountinfo) run=$(ls /run/nslab 2>/dev/null | grep -cE '^[0-9a-f]{4}$')"`,
+      ].join('\n');
+      writeFileSync(join(dir, 'script.sh'), script);
+      const r = await nslab(['run', '12-devicemapper', '--vm'], { env: { NSLAB_VM_TEST_SCRIPT: join(dir, 'script.sh') } });
+      expect(r.code, `${r.stdout}\n${r.stderr}`).to.equal(0);
+      rest.forEach((run, i) => {
+        const m = new RegExp(`=== ${i} begin\\n([\\s\\S]*?)=== ${i} exit (\\d+)`).exec(r.stdout);
+        expect(m, `the output of ${run.lab.id} ${run.ex.id} ${run.id}:\n${r.stdout}`).to.not.equal(null);
+        const [, output, code] = m!;
+        if (run.fails === undefined) {
+          expect(code, `${run.ex.id} solution:\n${output}`).to.equal('0');
+          expect(output).to.contain('done: every condition holds');
+        } else {
+          expect(code, `${run.ex.id} ${run.id}:\n${output}`).to.equal('1');
+          const description = run.ex.conditions.find((c) => c.id === run.fails)!.description.en;
+          expect(output, `${run.ex.id} ${run.id}`).to.contain(`✗ ${description}`);
+          // The hint printed right under that condition (after its observed/expected lines).
+          const after = output!.slice(output!.indexOf(`✗ ${description}`));
+          const block = after.split(/\n(?=[✓✗-] |looked at)/)[0]!;
+          expect(block, `${run.ex.id} ${run.id}`).to.contain(run.hint);
+        }
+      });
+      expect(r.stdout).to.match(/left: dm=0 loops=0 mounts=0 run=0/);
+      expectHostAsBefore(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(state, { recursive: true, force: true });
+    }
   });
 });

@@ -9,11 +9,12 @@ import { addonOnly, rootOnly } from '../00.setup.js';
 import { loadAllLabs } from '../../labs/index.js';
 import { cli, hostSnapshot, nslab, type CliResult } from '../helpers.js';
 
-/** Background processes that hold every kind of namespace, a nested PID namespace, a setsid'd one. */
+/** Background processes that hold every kind of namespace, a nested PID namespace, a setsid'd one, a frozen one (v1 freezer). */
 const HOSTILE = `unshare --uts --ipc --net --mount --fork sleep 600 &
 setsid unshare --pid --fork --mount-proc sleep 600 &
 touch kept-net && unshare --net=kept-net true
 mkdir -p /sys/fs/cgroup/pids/mine && echo $$ > /sys/fs/cgroup/pids/mine/cgroup.procs
+if [ -d /sys/fs/cgroup/freezer ]; then sleep 600 & mkdir /sys/fs/cgroup/freezer/cold && echo $! > /sys/fs/cgroup/freezer/cold/cgroup.procs && echo FROZEN > /sys/fs/cgroup/freezer/cold/freezer.state; fi
 echo PLAYGROUND-READY
 sleep 600
 `;
