@@ -24,6 +24,7 @@ import {
   type Text,
 } from '../../runner/kit/index.js';
 import { about } from './about.js';
+import { exercises } from './exercises.js';
 
 /** Our queue on the host, as the host lists it. */
 export interface HostQueue {
@@ -461,4 +462,5 @@ export const lab: Lab = {
     open: (ctx) =>
       interactive(ctx, { labId: about.id, namespaces: ['uts', 'ipc'], actions: [{ do: 'sethostname', name: 'container' }] }),
   },
+  exercises,
 };

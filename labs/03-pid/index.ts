@@ -24,6 +24,7 @@ import {
   type Text,
 } from '../../runner/kit/index.js';
 import { about } from './about.js';
+import { exercises } from './exercises.js';
 
 /** What the probe reports when its orphaned grandchild has been re-parented (--orphan). */
 export interface OrphanEvent {
@@ -636,4 +637,5 @@ export const lab: Lab = {
   shell: {
     open: (ctx) => interactive(ctx, { labId: about.id, namespaces: ['pid'] }),
   },
+  exercises,
 };

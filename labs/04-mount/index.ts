@@ -29,6 +29,7 @@ import {
   type Text,
 } from '../../runner/kit/index.js';
 import { about } from './about.js';
+import { exercises } from './exercises.js';
 
 /** A container with its own PIDs, mounts and a fresh /proc, and the host's mount table around it. */
 export interface FreshProc {
@@ -481,6 +482,7 @@ export const lab: Lab = {
     tool('findmnt', 'util-linux'),
   ],
   steps: [fresh, sharedLeaks, privateContains],
+  exercises,
   shell: {
     open: (ctx) => interactive(ctx, { labId: about.id, namespaces: FRESH_NS, actions: freshProc }),
   },

@@ -3,6 +3,7 @@
 // article) and with pivot_root (runc) — and why the second one is the one to trust.
 import { basics, filesystem, interactive, namespaces, tool, type Lab } from '../../runner/kit/index.js';
 import { about } from './about.js';
+import { exercises } from './exercises.js';
 import { escape, hostClean, pid1 } from './after.js';
 import { chroot, pivotRoot } from './enter.js';
 import { buildImage, image } from './image.js';
@@ -58,6 +59,7 @@ export const lab: Lab = {
   },
   requirements,
   steps: [image, chroot, pivotRoot, pid1, escape, hostClean],
+  exercises,
   shell: {
     async open(ctx) {
       const img = await buildImage(ctx);

@@ -2,6 +2,7 @@
 // alive with a bind mount, and let another process enter them with setns() (docker exec, nsenter).
 import { basics, interactive, namespaces, type Lab } from '../../runner/kit/index.js';
 import { about } from './about.js';
+import { exercises } from './exercises.js';
 import { hold, release } from './hold.js';
 import { CHILD_ACTIONS, CHILD_NS, execStep, nsTableStep } from './table.js';
 
@@ -38,6 +39,7 @@ export const lab: Lab = {
   },
   requirements: [...basics, namespaces(...CHILD_NS)],
   steps: [nsTableStep, execStep, hold, release],
+  exercises,
   shell: {
     open: (ctx) => interactive(ctx, { labId: '06-ns-files', namespaces: CHILD_NS, actions: CHILD_ACTIONS }),
   },

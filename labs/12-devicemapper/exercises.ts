@@ -8,10 +8,10 @@
 // playground unless someone removes it. `leftovers` does: every dm device stacked (sysfs holders)
 // on a loop device whose file is beneath the working directory, topmost first, then those loops.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { dmEnv, exercise, t, which, type Condition, type PlaygroundView, type Text } from '../../runner/kit/index.js';
-import { backingFile, parsePoolStatus, thinMappedSectors } from './dm.js';
+import { parsePoolStatus, thinMappedSectors } from './dm.js';
 import { BLOCK_SECTORS, DATA_SECTORS, LOW_WATER, META_SEEK, VOLUME_SECTORS } from './ops.js';
 
 /** What the task writes to the origin before the snapshot: 1 MiB, 2048 sectors, 16 blocks of 64 KiB. */
@@ -96,12 +96,53 @@ const list = (dir: string) => {
   }
 };
 
-/** The loop devices (loopN) whose backing file is beneath `dir`. */
+/** "major:minor:inode" of every regular file beneath `dir` (a few levels deep). */
+function filesBeneath(dir: string, depth = 4): Set<string> {
+  const out = new Set<string>();
+  const walk = (d: string, left: number) => {
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(d, e.name);
+      if (e.isFile()) {
+        try {
+          const st = statSync(p, { bigint: true });
+          out.add(`${devMajor(st.dev)}:${devMinor(st.dev)}:${st.ino}`);
+        } catch {
+          // gone meanwhile
+        }
+      } else if (e.isDirectory() && left > 0) walk(p, left - 1);
+    }
+  };
+  walk(dir, depth);
+  return out;
+}
+
+const devMajor = (dev: bigint) => Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
+const devMinor = (dev: bigint) => Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
+
+/**
+ * The loop devices (loopN) whose backing file is a file beneath `dir`, told by the file's
+ * identity (device and inode, from LOOP_GET_STATUS64 through losetup), never by its path: once
+ * the playground's mount namespace is gone, the kernel names the file relative to its mount.
+ */
 function loopsUnder(dir: string): { dev: string; file: string }[] {
+  const ours = filesBeneath(dir);
+  let listed: { loopdevices?: { name: string; 'back-file'?: string; 'back-ino'?: number | string; 'back-maj:min'?: string }[] };
+  try {
+    const text = execFileSync(which('losetup') ?? 'losetup', ['--list', '--json', '-O', 'NAME,BACK-FILE,BACK-INO,BACK-MAJ:MIN'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    listed = text.trim() === '' ? {} : (JSON.parse(text) as typeof listed);
+  } catch {
+    return [];
+  }
   const out: { dev: string; file: string }[] = [];
-  for (const d of list('/sys/block').filter((n) => n.startsWith('loop'))) {
-    const file = backingFile(d)?.replace(/ \(deleted\)$/, '');
-    if (file !== undefined && file.startsWith(`${dir}/`)) out.push({ dev: d, file });
+  for (const l of listed.loopdevices ?? []) {
+    const id = `${l['back-maj:min'] ?? ''}:${l['back-ino'] ?? ''}`;
+    if (ours.has(id)) out.push({ dev: l.name.replace(/^\/dev\//, ''), file: (l['back-file'] ?? '').replace(/ \(deleted\)$/, '') });
   }
   return out;
 }
@@ -124,7 +165,13 @@ export interface DmListing {
 }
 
 /** The thin-pools of a listing with their thin devices; `fileOf` names the file behind a loop device's maj:min. */
-export function poolsFrom(l: DmListing, dir: string, fileOf: (majMin: string | undefined) => string | undefined): PoolSeen[] {
+export function poolsFrom(
+  l: DmListing,
+  dir: string,
+  fileOf: (majMin: string | undefined) => string | undefined,
+  /** Whether the loop device MAJ:MIN stands on a file beneath `dir` (default: its path says so). */
+  ours: (majMin: string | undefined) => boolean = (m) => fileOf(m)?.startsWith(`${dir}/`) === true,
+): PoolSeen[] {
   const tables = byName(l.table);
   const statuses = byName(l.status);
   const pools: PoolSeen[] = [];
@@ -158,7 +205,7 @@ export function poolsFrom(l: DmListing, dir: string, fileOf: (majMin: string | u
       blockSectors: Number(block),
       metaFile,
       dataFile,
-      inDir: metaFile?.startsWith(`${dir}/`) === true && dataFile?.startsWith(`${dir}/`) === true,
+      inDir: ours(meta) && ours(data),
       dataUsed: used?.dataUsed,
       dataTotal: used?.dataTotal,
       thins,
@@ -180,7 +227,8 @@ async function thinWorld(pg: PlaygroundView): Promise<ThinWorld> {
   }
   const fileOf = (majMin: string | undefined) =>
     majMin !== undefined && majMin.startsWith('7:') ? readSys(`/sys/dev/block/${majMin}/loop/backing_file`)?.replace(/ \(deleted\)$/, '') : undefined;
-  const pools = poolsFrom({ table: table.stdout, status: status.stdout, devices }, dir, fileOf);
+  const mine = new Set(loopsUnder(dir).map((l) => readSys(`/sys/block/${l.dev}/dev`)));
+  const pools = poolsFrom({ table: table.stdout, status: status.stdout, devices }, dir, fileOf, (m) => m !== undefined && mine.has(m));
   return {
     pools,
     pool: pools.find((p) => p.inDir),

@@ -216,21 +216,28 @@ function hierarchies(): { v1: { mount: string; cpuset: boolean; options: string 
   return v2 !== undefined ? { v1: unique, v2 } : { v1: unique };
 }
 
-/** The rc file every playground shell reads: the four commands, the prompt, nothing else. */
+/** The rc file the interactive shell reads: the prompt. */
 function rcText(prompt: string): string {
-  return `# nslab try: the commands that talk to nslab
+  return `# nslab try
 PS1=${JSON.stringify(prompt)}
-__nslab() {
-  local s=2 arg="\${*:2}"
-  printf '%s\\t%s\\n' "$1" "\${arg//$'\\n'/ }" >"$NSLAB_REQ" || return 2
-  { IFS= read -r s; cat; } <"$NSLAB_RESP"
-  return "\${s:-2}"
-}
-check() { __nslab check "$@"; }
-hint() { __nslab hint "$@"; }
-answer() { __nslab answer "$@"; }
-task() { __nslab task "$@"; }
 `;
+}
+
+/**
+ * check, hint, answer and task: small programs in a directory on the shell's PATH (so a shell
+ * nested in unshare or nsenter has them too) that send one request line and print the reply.
+ */
+const ASK = `#!/usr/bin/env bash
+# nslab try: ask nslab (it judges from outside the playground), print its reply.
+arg="$*"
+printf '%s\\t%s\\n' "\${0##*/}" "\${arg//$'\\n'/ }" >"$NSLAB_REQ" || exit 2
+{ IFS= read -r s; cat; } <"$NSLAB_RESP"
+exit "\${s:-2}"
+`;
+
+function writeCommands(dir: string): void {
+  mkdirSync(dir, { mode: 0o700 });
+  for (const name of ['check', 'hint', 'answer', 'task']) writeFileSync(join(dir, name), ASK, { mode: 0o700 });
 }
 
 /** /etc/passwd and /etc/group with a uid/gid 1000 account when the host has none. */
@@ -297,6 +304,8 @@ export async function openPlayground<O>(lab: Lab, ex: Exercise<O>, opts: Playgro
     execFileSync(pathOf('mkfifo')!, ['-m', '600', req, resp]);
     const rc = join(own, 'rc');
     writeFileSync(rc, rcText(`[nslab try ${lab.id}/${ex.id}] \\u@\\h:\\w\\$ `), { mode: 0o600 });
+    const bin = join(own, 'bin');
+    writeCommands(bin);
     const account = learnerFiles(own);
 
     // Cgroups first: one group of ours in every hierarchy, each the playground's root there.
@@ -353,7 +362,7 @@ export async function openPlayground<O>(lab: Lab, ex: Exercise<O>, opts: Playgro
       { do: 'chdir', path: dir },
     ];
     const bash = pathOf('bash')!;
-    const argv = opts.script !== undefined ? [bash, '--norc', '--noprofile', '-c', `. "$NSLAB_RC"\n${opts.script}\ncheck`] : [bash, '--rcfile', rc, '-i'];
+    const argv = opts.script !== undefined ? [bash, '--norc', '--noprofile', '-c', `${opts.script}\ncheck`] : [bash, '--rcfile', rc, '-i'];
     const piped = opts.script !== undefined && opts.output === 'pipe';
     const { child, id } = ctx.spawn(
       {
@@ -362,7 +371,7 @@ export async function openPlayground<O>(lab: Lab, ex: Exercise<O>, opts: Playgro
         actions,
         stdio: piped ? ['null', 'pipe', 'pipe'] : ['inherit', 'inherit', 'inherit'],
         env: {
-          PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+          PATH: `${bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
           TERM: process.env.TERM ?? 'xterm',
           HOME: '/root',
           LANG: process.env.LANG ?? 'C.UTF-8',

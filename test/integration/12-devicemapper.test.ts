@@ -321,11 +321,11 @@ left
         } else {
           expect(code, `${run.ex.id} ${run.id}:\n${output}`).to.equal('1');
           const description = run.ex.conditions.find((c) => c.id === run.fails)!.description.en;
-          expect(output, `${run.ex.id} ${run.id}`).to.contain(`✗ ${description}`);
+          expect(output, `${run.ex.id} ${run.id}:\n${output}`).to.contain(`✗ ${description}`);
           // The hint printed right under that condition (after its observed/expected lines).
           const after = output!.slice(output!.indexOf(`✗ ${description}`));
           const block = after.split(/\n(?=[✓✗-] |looked at)/)[0]!;
-          expect(block, `${run.ex.id} ${run.id}`).to.contain(run.hint);
+          expect(block, `${run.ex.id} ${run.id}:\n${output}`).to.contain(run.hint);
         }
       });
       expect(r.stdout).to.match(/left: dm=0 loops=0 mounts=0 run=0/);

@@ -34,7 +34,9 @@ function tryUntil(args: readonly string[], env: NodeJS.ProcessEnv, marker: RegEx
     });
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
-    child.on('close', (code, sig) => resolve({ code, signal: sig, stdout, stderr, sent }));
+    // 'exit', not 'close': after a SIGKILL, what the learner froze keeps the pipes open until the
+    // next nslab (the clean below) thaws and removes it.
+    child.on('exit', (code, sig) => setTimeout(() => resolve({ code, signal: sig, stdout, stderr, sent }), 100));
   });
 }
 
