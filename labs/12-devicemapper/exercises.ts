@@ -141,7 +141,7 @@ function loopsUnder(dir: string): { dev: string; file: string }[] {
   }
   const out: { dev: string; file: string }[] = [];
   for (const l of listed.loopdevices ?? []) {
-    const id = `${l['back-maj:min'] ?? ''}:${l['back-ino'] ?? ''}`;
+    const id = `${(l['back-maj:min'] ?? '').trim()}:${String(l['back-ino'] ?? '').trim()}`;
     if (ours.has(id)) out.push({ dev: l.name.replace(/^\/dev\//, ''), file: (l['back-file'] ?? '').replace(/ \(deleted\)$/, '') });
   }
   return out;
