@@ -70,9 +70,11 @@ export function releaseNetnsDirs(ownDir: string): void {
     if (state) {
       for (const p of PLACES) {
         const s = state[p];
-        if (s.existed || !existsSync(p) || readdirSafe(p).length > 0) continue;
+        if (!existsSync(p) || readdirSafe(p).length > 0) continue;
+        // ip netns add bind-mounts /run/netns onto itself: undone also when the directory was
+        // there before (plain), which then stays.
         if (!s.mounted) for (let round = 0; round < 4 && isMounted(p); round++) quiet(() => umount(p));
-        quiet(() => rmdirSync(p));
+        if (!s.existed) quiet(() => rmdirSync(p));
       }
     }
     rmSync(file, { force: true });

@@ -154,6 +154,20 @@ describe('ownership: nslab touches only what it made (integration)', function ()
     expect(hostSnapshot()).to.deep.equal(before);
   });
 
+  it('a /run/netns that was a plain directory stays one: the bind mount ip netns makes goes, the directory stays', async function () {
+    const made = !existsSync('/run/netns');
+    if (made) mkdirSync('/run/netns');
+    try {
+      const before = hostSnapshot();
+      expect(before.netnsDirs).to.match(/^\/run\/netns present;/);
+      const r = await nslab(['verify', '08-network']);
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      expect(hostSnapshot()).to.deep.equal(before);
+    } finally {
+      if (made) rmdirSync('/run/netns');
+    }
+  });
+
   it('a second cgroup lab waits for the first, says for whom, and both pass', async function () {
     // Given 09 running (it measures CPU time) and 10 started next to it (it switches the cgroup2 root)
     const before = hostSnapshot();

@@ -7,9 +7,11 @@ import { loadAllLabs } from '../../labs/index.js';
 import { provisionPackages } from '../helpers.js';
 
 describe('provisioning follows the registry', function () {
-  it("installs every package a lab's tool requirements name", async function () {
+  it("installs every package a lab's or an exercise's tool requirements name", async function () {
     const labs = await loadAllLabs();
-    const wanted = labs.flatMap((l) => l.requirements.filter((r) => r.package !== undefined).map((r) => `${r.package} (${l.id}: ${r.id})`));
+    const wanted = labs.flatMap((l) =>
+      [...l.requirements, ...(l.exercises ?? []).flatMap((e) => e.requirements ?? [])].filter((r) => r.package !== undefined).map((r) => `${r.package} (${l.id}: ${r.id})`),
+    );
     expect(wanted.length, 'no lab names a package: the requirements lost their package field').to.be.greaterThan(0);
     const have = new Set(provisionPackages());
     expect(wanted.filter((w) => !have.has(w.split(' ')[0]!))).to.deep.equal([]);
