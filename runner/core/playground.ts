@@ -17,7 +17,7 @@ import { recoverAll } from './cleanup.js';
 import { LabContext } from './context.js';
 import { checkRequirements } from './engine.js';
 import type { ConditionResult, Exercise, Judgement, PgProcess, PlaygroundView } from './exercise.js';
-import { errorText, say, t, type Lab, type Lang, type Text } from './model.js';
+import { errorText, LabError, say, t, type Lab, type Lang, type Text } from './model.js';
 import { ensureRunDir } from './paths.js';
 import { mountsOf, readLines, tryRead } from './proc.js';
 import { useNetnsDirs } from './shared.js';
@@ -475,7 +475,7 @@ function makeView(lang: Lang, child: Child, dir: string, groups: readonly { moun
     },
     runIn(pid: number, namespaces: readonly Namespace[], argv: readonly string[]): Promise<RunResult> {
       const file = argv[0]!.includes('/') ? argv[0]! : pathOf(argv[0]!);
-      if (file === undefined) throw new Error(`the ${argv[0]} command is not installed`);
+      if (file === undefined) throw new LabError(t(`the ${argv[0]} command is not installed on this host`, `这台主机没有安装 ${argv[0]} 命令`));
       const order: Namespace[] = ['user', 'cgroup', 'ipc', 'uts', 'net', 'pid', 'mnt'];
       const actions: SetupAction[] = order.filter((n) => namespaces.includes(n)).map((n) => ({ do: 'setns', path: `/proc/${pid}/ns/${NS_FILE[n]}` }));
       if (namespaces.includes('pid')) actions.push({ do: 'fork' });

@@ -70,6 +70,9 @@ describe('nslab try (integration)', function () {
     const report = await nslab(['try', '--report', 'xml', '--lang', 'zh'], { env });
     expect(report.code).to.equal(2);
     expect(report.stderr).to.contain('--report 只接受 json 或 junit');
+    const vm = await nslab(['try', '12-devicemapper', 'snapshot'], { env });
+    expect(vm.code, vm.stderr).to.equal(4);
+    expect(vm.stderr).to.match(/^nslab: Exercise 12-devicemapper snapshot cannot run here: .*--vm/);
     const lab = await nslab(['try', 'nolab'], { env });
     expect(lab.code).to.equal(2);
     expect(lab.stderr).to.contain('There is no lab "nolab"');
