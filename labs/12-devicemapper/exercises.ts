@@ -20,15 +20,18 @@ const ORIGIN_BLOCKS = ORIGIN_SECTORS / BLOCK_SECTORS;
 /** One 4 KiB write into a shared block copies that whole block: one more block in the pool. */
 const AFTER_WRITE_BLOCKS = ORIGIN_BLOCKS + 1;
 
-/** The names the tasks suggest (any name works: the checks find the pool by the files it stands on). */
-const POOL = 'pool';
-const BASE = 'base';
-const SNAP = 'snap';
+/**
+ * The names the tasks suggest, as shell words (any name works: the checks find the pool by the
+ * files it stands on). $NSLAB_NAME is the playground's nslab-<token>-pg: devices named with it
+ * are found and removed by the next nslab if this one crashes (core/sweep.ts).
+ */
+const POOL = '$NSLAB_NAME-pool';
+const BASE = '$NSLAB_NAME-base';
+const SNAP = '$NSLAB_NAME-snap';
 const POOL_TABLE = `0 ${DATA_SECTORS} thin-pool $meta $data ${BLOCK_SECTORS} ${LOW_WATER} 1 skip_block_zeroing`;
 
 /** The commands of the snapshot exercise: the lab's pool, volume 0 with 1 MiB written, snapshot 1. */
-const BUILD = `export DM_DISABLE_UDEV=1
-dd if=/dev/zero of=data.img bs=1K count=1 seek=10M status=none
+const BUILD = `dd if=/dev/zero of=data.img bs=1K count=1 seek=10M status=none
 dd if=/dev/zero of=meta.data.img bs=1K count=1 seek=${META_SEEK} status=none
 data=$(losetup -f --show data.img)
 meta=$(losetup -f --show meta.data.img)
@@ -41,9 +44,9 @@ dmsetup message ${POOL} 0 "create_snap 1 0"
 dmsetup resume ${BASE}
 dmsetup create ${SNAP} --table "0 ${VOLUME_SECTORS} thin /dev/mapper/${POOL} 1"`;
 
-const UDEV_NOTE = t(
-  'The VM runs no udev: export DM_DISABLE_UDEV=1 first, or dmsetup waits for it.',
-  '虚拟机里没有运行 udev：请先 export DM_DISABLE_UDEV=1，否则 dmsetup 会一直等它。',
+const NAME_NOTE = t(
+  '$NSLAB_NAME is set in the playground (nslab-<token>-pg): names that start with it are removed by the next nslab even if this one crashes.',
+  '练习场里设置了 $NSLAB_NAME（nslab-<令牌>-pg）：以它开头的设备名，即使这次 nslab 崩溃，下一次运行的 nslab 也会把它们删除。',
 );
 
 /** A thin device of the pool, as its table and status show it. */
@@ -355,8 +358,8 @@ export const snapshot = exercise<ThinWorld>({
   vmOnly: true,
   title: t('A snapshot that shares its blocks', '一个共享数据块的快照'),
   task: t(
-    `Build the lab's thin pool on two sparse files in the working directory (data.img, meta.data.img, each on a loop device), create thin volume 0 and activate it (1 GiB), write 1 MiB to it, then snapshot it (create_snap 1 0, with the volume suspended around it) and activate the snapshot too. Names are yours (${POOL}, ${BASE}, ${SNAP} say the hints). check looks for: that pool; two active thin devices of it with different ids; each mapping at least ${ORIGIN_SECTORS} sectors while the pool holds fewer blocks than they map together, i.e. blocks they share. ${UDEV_NOTE.en}`,
-    `在工作目录里用两个稀疏文件（data.img、meta.data.img，各自挂在一个 loop 设备上）建出本实验的 thin pool（精简池），创建并激活精简卷 0（1 GiB），往里写 1 MiB，然后给它做快照（create_snap 1 0，前后要挂起、恢复这个卷），并把快照也激活。名字随你（提示里用 ${POOL}、${BASE}、${SNAP}）。check 检查：这个池；池里两个设备号不同的活动精简设备；它们各自至少映射 ${ORIGIN_SECTORS} 个扇区，而池里的块比两者映射的总和少，也就是说有共享的块。${UDEV_NOTE.zh}`,
+    `Build the lab's thin pool on two sparse files in the working directory (data.img, meta.data.img, each on a loop device), create thin volume 0 and activate it (1 GiB), write 1 MiB to it, then snapshot it (create_snap 1 0, with the volume suspended around it) and activate the snapshot too. Names are yours (${POOL}, ${BASE}, ${SNAP} say the hints). check looks for: that pool; two active thin devices of it with different ids; each mapping at least ${ORIGIN_SECTORS} sectors while the pool holds fewer blocks than they map together, i.e. blocks they share. ${NAME_NOTE.en}`,
+    `在工作目录里用两个稀疏文件（data.img、meta.data.img，各自挂在一个 loop 设备上）建出本实验的 thin pool（精简池），创建并激活精简卷 0（1 GiB），往里写 1 MiB，然后给它做快照（create_snap 1 0，前后要挂起、恢复这个卷），并把快照也激活。名字随你（提示里用 ${POOL}、${BASE}、${SNAP}）。check 检查：这个池；池里两个设备号不同的活动精简设备；它们各自至少映射 ${ORIGIN_SECTORS} 个扇区，而池里的块比两者映射的总和少，也就是说有共享的块。${NAME_NOTE.zh}`,
   ),
   hints: [
     t(
@@ -455,8 +458,9 @@ export const snapshot = exercise<ThinWorld>({
 // 2. Predict, then measure: a 4 KiB write into a shared block.
 
 /** setup of the second exercise: the first one's state, made for the learner (host side, in the VM). */
-function buildSnapshotFor(dir: string): void {
+function buildSnapshotFor(dir: string, name: string): void {
   const env = { ...process.env, ...dmEnv() };
+  const [POOL, BASE, SNAP] = ['pool', 'base', 'snap'].map((s) => `${name}-${s}`) as [string, string, string];
   const run = (argv: string[]) =>
     execFileSync(which(argv[0]!) ?? argv[0]!, argv.slice(1), { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
   run(['dd', 'if=/dev/zero', 'of=data.img', 'bs=1K', 'count=1', 'seek=10M', 'status=none']);
@@ -484,8 +488,8 @@ export const cowCost = exercise<ThinWorld>({
   vmOnly: true,
   title: t('Predict the cost of one write to a snapshot', '预测写一次快照的代价'),
   task: t(
-    `Ready for you: the pool ${POOL} (64 KiB blocks) on data.img and meta.data.img here, volume ${BASE} (id 0) with 1 MiB written (${ORIGIN_BLOCKS} blocks), and its snapshot ${SNAP} (id 1), sharing all of them: dmsetup status shows it. First predict: after one 4 KiB write to ${SNAP} at offset 0 (${WRITE}), how many data blocks will the pool use? Type answer N. Then write, and check: it reads the pool's used blocks and both volumes' mapped sectors, and compares with your answer. ${UDEV_NOTE.en}`,
-    `已经为你准备好：这里的 data.img 和 meta.data.img 上的池 ${POOL}（64 KiB 的块），写了 1 MiB（${ORIGIN_BLOCKS} 个块）的卷 ${BASE}（设备号 0），以及它的快照 ${SNAP}（设备号 1），这些块全部共享：dmsetup status 可以看到。先预测：往 ${SNAP} 的偏移 0 处写一次 4 KiB（${WRITE}）之后，池会用多少个数据块？输入 answer N。然后写入，再 check：它读取池的已用块数和两个卷的映射扇区数，并与你的答案比较。${UDEV_NOTE.zh}`,
+    `Ready for you: the pool ${POOL} (64 KiB blocks) on data.img and meta.data.img here, volume ${BASE} (id 0) with 1 MiB written (${ORIGIN_BLOCKS} blocks), and its snapshot ${SNAP} (id 1), sharing all of them: dmsetup status shows it. First predict: after one 4 KiB write to ${SNAP} at offset 0 (${WRITE}), how many data blocks will the pool use? Type answer N. Then write, and check: it reads the pool's used blocks and both volumes' mapped sectors, and compares with your answer. ${NAME_NOTE.en}`,
+    `已经为你准备好：这里的 data.img 和 meta.data.img 上的池 ${POOL}（64 KiB 的块），写了 1 MiB（${ORIGIN_BLOCKS} 个块）的卷 ${BASE}（设备号 0），以及它的快照 ${SNAP}（设备号 1），这些块全部共享：dmsetup status 可以看到。先预测：往 ${SNAP} 的偏移 0 处写一次 4 KiB（${WRITE}）之后，池会用多少个数据块？输入 answer N。然后写入，再 check：它读取池的已用块数和两个卷的映射扇区数，并与你的答案比较。${NAME_NOTE.zh}`,
   ),
   hints: [
     t('dmsetup status shows the pool as … USED/TOTAL (metadata) USED/TOTAL (data) …, and each thin device as its mapped sectors.', 'dmsetup status 把池显示为 … 已用/总数（元数据） 已用/总数（数据） …，把每个精简设备显示为它映射的扇区数。'),

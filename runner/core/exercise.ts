@@ -103,8 +103,12 @@ export interface Exercise<O = unknown> {
    * at the end). When the root offers none, nothing changes: say so in `requirements`.
    */
   readonly v2Controllers?: readonly string[];
-  /** Prepares the working directory before the shell starts (host side, as root). */
-  setup?(dir: string): Promise<void> | void;
+  /**
+   * Prepares the working directory before the shell starts (host side, as root). `name` is the
+   * playground's nslab-<token>-pg ($NSLAB_NAME inside): what setup makes outside the working
+   * directory carries it.
+   */
+  setup?(dir: string, name: string): Promise<void> | void;
   /**
    * Removes what the learner (or setup) may have made outside the playground's namespaces, which
    * the kernel does not end with them (VM exercises: device-mapper and loop devices on files of

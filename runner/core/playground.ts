@@ -298,7 +298,7 @@ export async function openPlayground<O>(lab: Lab, ex: Exercise<O>, opts: Playgro
     const dir = ctx.publicScratch(); // 0755: the learner's uid 1000 can reach it
     workDir = dir;
     const own = ctx.scratch(); // 0700: the FIFOs and the rc file
-    if (ex.setup) await ex.setup(dir);
+    if (ex.setup) await ex.setup(dir, ctx.cleanup.name('pg'));
     const req = join(own, 'req');
     const resp = join(own, 'resp');
     execFileSync(pathOf('mkfifo')!, ['-m', '600', req, resp]);

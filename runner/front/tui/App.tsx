@@ -106,6 +106,9 @@ export function App(p: AppProps) {
   /** The shell (s) or the playground (t) that has the terminal now. */
   const [shellFor, setShellFor] = useState<{ readonly kind: 'shell' | 'try'; readonly lab: Lab } | undefined>(undefined);
   const [tried, setTried] = useState<ExercisesProgress>(() => loadExercises(p.progressFile));
+  /** The terminal belongs to a shell or a playground now (read by the background probes). */
+  const handedOver = useRef(false);
+  handedOver.current = shellFor !== undefined;
   const [stopping, setStopping] = useState(false);
   const [controller] = useState(() => new AbortController());
   const ending = useRef(false);
@@ -147,6 +150,8 @@ export function App(p: AppProps) {
         } catch (err) {
           found = { probe: { ok: false, reason: { en: `nslab could not load this lab: ${errorText(err, 'en')}`, zh: `nslab 无法加载这个实验：${errorText(err, 'zh')}` } } };
         }
+        // While a shell or a playground has the terminal, Ink must not paint over it: hold the news.
+        while (live && handedOver.current) await new Promise((r) => setTimeout(r, 100));
         if (!live) return;
         setKnown((x) => ({ ...x, [e.id]: found }));
       }
