@@ -168,6 +168,7 @@ const cpuController: Requirement = {
 
 export const halvePeriod = exercise<PeriodWorld>({
   id: 'halve-period',
+  measuresCpu: true,
   kind: 'predict',
   title: t('Halve the period, keep the quota', '周期减半，配额不变'),
   task: t(

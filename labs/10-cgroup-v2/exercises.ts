@@ -377,6 +377,7 @@ const secs = (m: LoopSeen) => `${m.comm}[${m.inside}] ${m.cpuS.toFixed(2)} s`;
 
 export const freeze = exercise<FreezeWorld>({
   id: 'freeze',
+  measuresCpu: true,
   kind: 'do',
   title: t('Freeze a busy loop with cgroup.freeze', '用 cgroup.freeze 冻结一个死循环'),
   task: t(

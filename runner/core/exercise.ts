@@ -96,6 +96,8 @@ export interface Exercise<O = unknown> {
   readonly requirements?: readonly Requirement[];
   /** Runs only in the VM (`--vm`): it needs what the playground cannot give (device-mapper). */
   readonly vmOnly?: true;
+  /** Its check measures CPU time: the tests run it alone, never beside another playground. */
+  readonly measuresCpu?: true;
   /**
    * cgroup2: controllers the playground's group should be able to hand down, in order of
    * preference. When none of them is on in the cgroup2 root's cgroup.subtree_control, the first
