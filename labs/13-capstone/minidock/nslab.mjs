@@ -1,0 +1,1 @@
+export * from '../../../dist/addon/index.js';
