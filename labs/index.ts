@@ -17,6 +17,7 @@ const registry = () => [
   import('./10-cgroup-v2/about.js'),
   import('./11-aufs/about.js'),
   import('./12-devicemapper/about.js'),
+  import('./13-capstone/about.js'),
 ];
 
 /**

@@ -1018,7 +1018,7 @@ const DEFS: readonly LevelDef[] = [
     ),
     hints: [
       t("spec.namespaces lists the namespaces clone() makes; 'uts' is the hostname's.", "spec.namespaces 列出 clone() 要新建的 namespace；主机名属于 'uts'。"),
-      t("spec.namespaces.push('uts'); actions.push({ do: 'sethostname', name: o.hostname ?? name })", "spec.namespaces.push('uts'); actions.push({ do: 'sethostname', name: o.hostname ?? name })"),
+      t("spec.namespaces.push('uts'); actions.push({ do: 'sethostname', name: o.hostname ?? name })", "写法：spec.namespaces.push('uts'); actions.push({ do: 'sethostname', name: o.hostname ?? name })"),
     ],
     looksAt: t("c1's /proc/PID/ns/uts and the hostname in that namespace", 'c1 的 /proc/PID/ns/uts，以及那个 namespace 里的主机名'),
     own: [hostname],

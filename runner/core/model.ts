@@ -195,6 +195,9 @@ export interface Lab extends About {
   /** What the learner does with their own hands in a playground (`nslab try`): two or more. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each exercise has its own observation type
   readonly exercises?: readonly Exercise<any>[];
+  /** The capstone's levels (lab 13): judged like exercises, with the learner's own runtime. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each level has its own observation type
+  readonly levels?: readonly Exercise<any>[];
 }
 
 /** A lab id of the catalogue that has no implementation yet. */

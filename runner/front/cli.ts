@@ -26,6 +26,8 @@ Usage:
   nslab shell <lab>          a shell inside what the lab builds (torn down on exit)
   nslab try [<lab> [<exercise>]] [--list|--solution|--script F|--report json|junit]
                              do it yourself in a playground; nslab checks the kernel
+  nslab capstone init|check [N]|hint N|solution N|image
+                             build your own docker run, level by level (lab 13)
   nslab clean                remove what an interrupted or crashed run left behind
   nslab vm prepare           fetch and cache the kernel that --vm boots (progress bar)
 
@@ -48,6 +50,8 @@ Labs are named by id (01-uts), number (1) or name (uts). Most need root: sudo np
   nslab shell <lab>          进入实验搭建的环境的 shell（退出时全部拆除）
   nslab try [<lab> [<exercise>]] [--list|--solution|--script F|--report json|junit]
                              在练习场里亲手做；nslab 检查内核的状态
+  nslab capstone init|check [N]|hint N|solution N|image
+                             一级一级地写出你自己的 docker run（实验 13）
   nslab clean                删除被中断或崩溃的运行留下的东西
   nslab vm prepare           下载并缓存 --vm 启动的内核（带进度条）
 
@@ -308,6 +312,8 @@ async function command(argv: readonly string[], out: Out): Promise<number> {
         return await (await import('./commands/shell.js')).shellCommand(o, out);
       case 'try':
         return await (await import('./commands/try.js')).tryCommand(o, out);
+      case 'capstone':
+        return await (await import('./commands/capstone.js')).capstoneCommand(o, out);
       case 'tour':
         return await (await import('./commands/tour.js')).tourCommand(o, out);
       default: {

@@ -4,7 +4,7 @@
 export type * from '../core/model.js';
 export type * from '../core/exercise.js';
 export { exercise } from '../core/exercise.js';
-export { LEARNER_UID, PLAYGROUND_HOSTNAME } from '../core/playground.js';
+export { LEARNER_UID, PLAYGROUND_HOSTNAME, openPlayground, PlaygroundUnavailable, type PlaygroundRun } from '../core/playground.js';
 export { step, t, say, LabError, errorText } from '../core/model.js';
 export { examples, madeUpProbe, type StepExamples } from './examples.js';
 export type { Entry } from '../core/journal.js';

@@ -21,7 +21,7 @@ describe('exercises (unit)', function () {
   it('every lab has at least two exercises, 24 or more in all, with unique ids', function () {
     let total = 0;
     for (const lab of labs) {
-      const ids = (lab.exercises ?? []).map((e) => e.id);
+      const ids = (lab.exercises ?? lab.levels ?? []).map((e) => e.id);
       expect(ids.length, lab.id).to.be.at.least(2);
       expect(new Set(ids).size, `${lab.id}: duplicate exercise ids`).to.equal(ids.length);
       for (const id of ids) expect(id, lab.id).to.match(/^[a-z][a-z0-9-]*$/);
@@ -37,7 +37,7 @@ describe('exercises (unit)', function () {
   });
 
   for (const lab of labs)
-    for (const ex of lab.exercises ?? [])
+    for (const ex of [...(lab.exercises ?? []), ...(lab.levels ?? [])])
       it(`${lab.id} ${ex.id}: complete in both languages, 1–3 hints, a solution, near-misses on real conditions`, function () {
         complete(ex.title, 'title');
         complete(ex.task, 'task');

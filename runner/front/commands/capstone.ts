@@ -56,12 +56,102 @@ export function init(dirArg: string | undefined, out: Out, lang: 'en' | 'zh'): n
   return 0;
 }
 
+/** The learner's minidock directory: given, else ~/minidock; never below /tmp (the playground has its own). */
+function minidockDir(arg: string | undefined): string {
+  const dir = resolve(arg ?? join(learner().home, 'minidock'));
+  if (dir === '/tmp' || dir.startsWith('/tmp/') || dir.startsWith('/dev/shm/'))
+    throw new UsageError(
+      t(`${echo(dir)} is below /tmp, which the playground replaces with its own: put minidock in your home (nslab capstone init).`, `${echo(dir)} 在 /tmp 下，而练习场会换上自己的 /tmp：请把 minidock 放在你的主目录里（nslab capstone init）。`),
+    );
+  if (!existsSync(join(dir, 'minidock.mjs')))
+    throw new UsageError(t(`There is no minidock.mjs in ${echo(dir)}: start with nslab capstone init.`, `${echo(dir)} 里没有 minidock.mjs：请先运行 nslab capstone init。`));
+  return dir;
+}
+
+async function levelsOf() {
+  return (await import('../../../labs/13-capstone/levels.js')).levels;
+}
+
+function levelArg(arg: string | undefined, count: number, lang: 'en' | 'zh'): number | undefined {
+  if (arg === undefined) return undefined;
+  const n = Number(arg);
+  if (!Number.isInteger(n) || n < 0 || n >= count)
+    throw new UsageError(t(`There is no level ${echo(arg)}: levels are 0 to ${count - 1}.`, `没有第 ${echo(arg)} 级：级别是 0 到 ${count - 1}。`));
+  void lang;
+  return n;
+}
+
+/** `nslab capstone check [N] [--dir D]`: the learner's minidock at level N (default: the first not done), judged in a playground. */
+async function check(o: Options, out: Out): Promise<number> {
+  const { loadExercises, recordCheck } = await import('../tui/progress.js');
+  const levels = await levelsOf();
+  const done = loadExercises();
+  const n = levelArg(o.positional[1], levels.length, o.lang) ?? Math.max(0, levels.findIndex((l) => !done[`13-capstone/${l.id}`]?.done));
+  const level = levels[n]!;
+  const dir = minidockDir(o.positional[2]);
+  const { driver, prepareFor } = await import('../../../labs/13-capstone/levels.js');
+  const { openPlayground } = await import('../../core/playground.js');
+  const { findLab, loadLab } = await import('../../../labs/index.js');
+  const lab = await loadLab(findLab('13-capstone') as never);
+  out(`── nslab capstone check ${n} · ${level.title[o.lang]}`);
+  let passed = false;
+  const r = await openPlayground(lab, { ...level, setup: (work: string) => prepareFor(work, n, 'learner') }, {
+    lang: o.lang,
+    signal: new AbortController().signal,
+    script: driver(join(dir, 'minidock.mjs'), n),
+    onJudge: (j) => {
+      passed ||= j.done;
+      const held = j.conditions.filter((c) => c.status === 'passed').length;
+      recordCheck(`13-capstone/${level.id}`, j.done, `${held}/${level.conditions.length}`);
+    },
+  });
+  for (const e of r.errors) out(o.lang === 'zh' ? `无法删除 ${e}` : `could not remove ${e}`);
+  out(
+    passed
+      ? t(`✓ level ${n} holds. Next: nslab capstone check ${n + 1}`, `✓ 第 ${n} 级通过。下一级：nslab capstone check ${n + 1}`)[o.lang]
+      : t(`level ${n} is not there yet: nslab capstone hint ${n}`, `第 ${n} 级还没有完成：nslab capstone hint ${n}`)[o.lang],
+  );
+  return passed ? 0 : 1;
+}
+
 export async function capstoneCommand(o: Options, out: Out): Promise<number> {
   const [sub, arg] = o.positional;
   switch (sub) {
     case 'init':
       return init(arg, out, o.lang);
+    case 'check':
+      return check(o, out);
+    case 'hint': {
+      const levels = await levelsOf();
+      const n = levelArg(arg, levels.length, o.lang) ?? 0;
+      levels[n]!.hints.forEach((h, i) => out(`${i + 1}. ${h[o.lang]}`));
+      return 0;
+    }
+    case 'solution': {
+      const levels = await levelsOf();
+      const n = levelArg(arg, levels.length, o.lang);
+      if (n === undefined) throw new UsageError(t('nslab capstone solution takes a level: nslab capstone solution 3.', 'nslab capstone solution 需要一个级别：nslab capstone solution 3。'));
+      const tried = (await import('../tui/progress.js')).loadExercises()[`13-capstone/${levels[n]!.id}`];
+      if (!tried)
+        throw new UsageError(
+          t(`Check level ${n} first (nslab capstone check ${n}): its solution is shown once its checks have run.`, `请先检查第 ${n} 级（nslab capstone check ${n}）：检查运行过之后才显示它的参考答案。`),
+          1,
+        );
+      const { levelBlocks } = await import('../../../labs/13-capstone/skeleton.js');
+      const source = readFileSync(referencePath(), 'utf8').split('\n');
+      for (const b of levelBlocks(source.join('\n')).filter((x) => x.level === n)) out(source.slice(b.open, b.close + 1).join('\n'));
+      return 0;
+    }
+    case 'image': {
+      const { buildImage } = await import('../../../labs/13-capstone/image.js');
+      const who = learner();
+      const dir = resolve(arg ?? join(who.home, 'minidock', 'image'));
+      mkdirSync(dir, { recursive: true, mode: 0o755 });
+      buildImage(dir);
+      out(t(`The image is in ${dir} (manifest.json, config, two layer tarballs).`, `镜像在 ${dir}（manifest.json、配置和两个层的 tar 包）。`)[o.lang]);
+      return 0;
+    }
     default:
-      throw new UsageError(t('nslab capstone takes init [dir] (check, hint, solution and image are coming).', 'nslab capstone 目前只接受 init [目录]（check、hint、solution 和 image 即将提供）。'));
+      throw new UsageError(t('nslab capstone takes init [dir], check [N], hint N, solution N or image [dir].', 'nslab capstone 接受 init [目录]、check [N]、hint N、solution N 或 image [目录]。'));
   }
 }
