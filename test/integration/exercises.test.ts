@@ -35,8 +35,11 @@ interface Done {
   readonly after: HostSnapshot;
 }
 
+/** The labs' exercises and the capstone's levels (judged the same way, with the reference runtime). */
+const practice = (lab: Lab): readonly AnyExercise[] => [...(lab.exercises ?? []), ...(lab.levels ?? [])];
+
 const jobs: Job[] = labs.flatMap((lab) =>
-  (lab.exercises ?? [])
+  practice(lab)
     .filter((ex) => !ex.vmOnly)
     .flatMap((ex) => [
       { key: `${lab.id}/${ex.id}/solution`, lab, ex, script: ex.solution },
@@ -48,7 +51,7 @@ const results = new Map<string, Done>();
 const why = new Map<AnyExercise, string | undefined>();
 
 async function runAll(): Promise<void> {
-  for (const lab of labs) for (const ex of lab.exercises ?? []) why.set(ex, await unavailable(lab, ex, 'en'));
+  for (const lab of labs) for (const ex of practice(lab)) why.set(ex, await unavailable(lab, ex, 'en'));
   const todo = jobs.filter((j) => why.get(j.ex) === undefined);
   const alone = todo.filter((j) => j.ex.measuresCpu);
   const paired = todo.filter((j) => !j.ex.measuresCpu);
@@ -98,7 +101,7 @@ describe('exercises: reference solutions and near-misses in a real playground (i
   });
 
   for (const lab of labs)
-    for (const ex of lab.exercises ?? []) {
+    for (const ex of practice(lab)) {
       if (ex.vmOnly) continue;
       describe(`${lab.id} ${ex.id}`, function () {
         beforeEach(function () {

@@ -1,0 +1,73 @@
+// nslab capstone as a learner uses it: init writes the skeleton (level 0 already runs), check
+// judges the learner's minidock in a playground with a targeted hint, hint and solution (only once
+// the level was checked), image. The reference and its broken copies run in exercises.test.ts.
+import { expect } from 'chai';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { addonOnly, rootOnly } from '../00.setup.js';
+import { hostSnapshot, nslab } from '../helpers.js';
+
+describe('nslab capstone (integration)', function () {
+  this.timeout(90_000);
+  let state = '';
+  let home = '';
+  beforeEach(function () {
+    rootOnly(this);
+    addonOnly(this);
+    state = mkdtempSync('/tmp/nslab-capstone-state-');
+    // Not below /tmp: the playground has a /tmp of its own, and check says so.
+    home = mkdtempSync(join(homedir(), '.nslab-capstone-test-'));
+  });
+  afterEach(function () {
+    if (state) rmSync(state, { recursive: true, force: true });
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('init, check 0 (the skeleton runs), check 1 (a hint), hint, solution only after a check, image', async function () {
+    const env = { XDG_STATE_HOME: state, SUDO_UID: '1000', SUDO_GID: '1000' };
+    const dir = join(home, 'minidock');
+    const before = hostSnapshot();
+    const init = await nslab(['capstone', 'init', dir], { env });
+    expect(init.code, init.stderr).to.equal(0);
+    expect(statSync(join(dir, 'minidock.mjs')).uid, 'owned by the learner').to.equal(1000);
+    const source = readFileSync(join(dir, 'minidock.mjs'), 'utf8');
+    expect(source).to.contain('// ── level 1: uts ──');
+    expect(source).to.not.contain('// >>> level');
+    const again = await nslab(['capstone', 'init', dir], { env });
+    expect(again.code).to.equal(2);
+    expect(again.stderr).to.contain('will not overwrite your work');
+
+    const zero = await nslab(['capstone', 'check', '0', dir], { env });
+    expect(zero.code, zero.stdout + zero.stderr).to.equal(0);
+    expect(zero.stdout).to.contain('✓ level 0 holds');
+    const early = await nslab(['capstone', 'solution', '1'], { env });
+    expect(early.code).to.equal(1);
+    expect(early.stderr).to.contain('Check level 1 first');
+    const one = await nslab(['capstone', 'check', '1', dir, '--lang', 'zh'], { env });
+    expect(one.code).to.equal(1);
+    expect(one.stdout).to.match(/→ 提示：/);
+    expect(one.stdout).to.contain('第 1 级还没有完成');
+    const hint = await nslab(['capstone', 'hint', '1'], { env });
+    expect(hint.stdout).to.match(/^1\. /m);
+    const solution = await nslab(['capstone', 'solution', '1'], { env });
+    expect(solution.code, solution.stderr).to.equal(0);
+    expect(solution.stdout).to.contain('// >>> level 1: uts');
+    expect(solution.stdout).to.contain('sethostname');
+
+    const img = join(home, 'image');
+    const image = await nslab(['capstone', 'image', img], { env });
+    expect(image.code, image.stderr).to.equal(0);
+    expect(existsSync(join(img, 'manifest.json'))).to.equal(true);
+    const bad = await nslab(['capstone', 'check', '42', dir], { env });
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.contain('levels are 0 to 8');
+    expect(hostSnapshot()).to.deep.equal(before);
+  });
+
+  it('refuses a minidock below /tmp, which the playground replaces, in one sentence', async function () {
+    const r = await nslab(['capstone', 'check', '0', '/tmp/somewhere'], { env: { XDG_STATE_HOME: state } });
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(/^nslab: "\/tmp\/somewhere" is below \/tmp/);
+  });
+});
