@@ -196,7 +196,7 @@ export function App(p: AppProps) {
   };
   const openTry = (lab: Lab | undefined) => {
     if (!lab) setNote(WORDS.notLoaded[langRef.current]);
-    else if (!lab.exercises?.length) setNote(WORDS.noExercise[langRef.current]);
+    else if (!lab.exercises?.length) setNote((lab.levels?.length ? WORDS.capstoneHow : WORDS.noExercise)[langRef.current]);
     else if (p.suspend) setShellFor({ kind: 'try', lab });
   };
 
@@ -282,7 +282,10 @@ export function App(p: AppProps) {
   // What covers the screen: the key help, or the last words while the tour stops.
   const cover: Line[] | undefined = stopping ? [{ text: WORDS.interrupted[lang], tone: 'warn' }] : help ? fit(helpLines(lang, listWidth), room) : undefined;
 
-  const tries = entries.map((e) => (isLab(e) && e.exercises?.length ? `${e.exercises.filter((x) => tried[`${e.id}/${x.id}`]?.done).length}/${e.exercises.length}` : undefined));
+  const tries = entries.map((e) => {
+    const practice = isLab(e) ? [...(e.exercises ?? []), ...(e.levels ?? [])] : [];
+    return practice.length > 0 ? `${practice.filter((x) => tried[`${e.id}/${x.id}`]?.done).length}/${practice.length}` : undefined;
+  });
   let body: Line[];
   if (cover) body = cover;
   else if (opening) body = [...labHeader(opening, lang, width), { text: WORDS.loading[lang], tone: 'dim' }];

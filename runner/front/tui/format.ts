@@ -58,6 +58,10 @@ export const WORDS = {
   busy: t('a step is running: wait for it, or press Ctrl-C to stop and clean up', '有步骤正在运行：请等待，或按 Ctrl-C 停止并清理'),
   noShell: t('this lab builds no container to open a shell in', '这个实验没有可以进入 shell 的容器'),
   noExercise: t('this lab has no exercises yet', '这个实验还没有练习'),
+  capstoneHow: t(
+    'the capstone is your own runtime: nslab capstone init, edit minidock.mjs, then nslab capstone check N (in a terminal)',
+    '毕业项目是你自己的运行时：nslab capstone init，编辑 minidock.mjs，然后 nslab capstone check N（在终端里）',
+  ),
   notLoaded: t('this lab is still being loaded: press t again in a moment', '这个实验还在加载：稍等片刻再按 t'),
   exercises: t('exercises', '练习'),
   replay: t('re-run from a fresh state: replaying the earlier steps first', '从全新状态重跑：先重放前面的步骤'),
