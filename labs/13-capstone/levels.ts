@@ -202,11 +202,18 @@ function limitOf(dir: string, r: Limited, version: 1 | 2): number | undefined {
   return num(tryRead(join(dir, 'pids.max')));
 }
 
-/** The groups of a process for cpu, memory and pids (v1 where the controller is, else cgroup2). */
-function groupsOf(pid: number, init: number): Partial<Record<Limited, GroupSeen>> {
+/**
+ * The groups of a process for cpu, memory and pids (v1 where the controller is, else cgroup2),
+ * relative to the playground's root group there. In cgroup2 that root is the playground's group,
+ * not where its init is now: a runtime that hands controllers down moves the root's processes
+ * into a leaf first.
+ */
+function groupsOf(pid: number, pg: PlaygroundView): Partial<Record<Limited, GroupSeen>> {
   const mounts = cgroupMounts();
   const mine = cgroupPaths(pid);
-  const pgs = cgroupPaths(init);
+  const pgs = cgroupPaths(pg.init);
+  const v2Root = pg.cgroups.v2;
+  if (v2Root !== undefined && mounts.v2 !== undefined && v2Root.startsWith(`${mounts.v2}/`)) pgs.set('', v2Root.slice(mounts.v2.length));
   const out: Partial<Record<Limited, GroupSeen>> = {};
   for (const r of LIMITED) {
     const v1 = mounts.v1.find((m) => m.controllers.includes(r));
@@ -277,7 +284,7 @@ async function seen(pg: PlaygroundView, p: PgProcess, level: number, top: MountL
     rootId: idOf(root),
     mounts,
     uid: p.uid,
-    cgroups: level >= 6 ? groupsOf(p.pid, pg.init) : {},
+    cgroups: level >= 6 ? groupsOf(p.pid, pg) : {},
     oldRoot: level >= 3 ? mounts.filter(same).map((m) => m.target) : [],
     landing: level >= 3 ? await landing(pg, p.pid) : 'unknown',
     files: { motd: exists(`${root}/etc/motd`), hello: exists(`${root}/hello.txt`), busybox: exists(`${root}/bin/busybox`) },
@@ -344,8 +351,8 @@ export async function levelWorld(pg: PlaygroundView, level: number): Promise<Lev
     layerDirs: [join(pg.dir, LAYERS, '2'), join(pg.dir, LAYERS, '1')],
     scratchLeft: level === 4 ? scratchLeft(pg.hostPath(pg.dir)) : [],
     ...(level >= 5 ? { playgroundNet: await netOf(pg, pg.init) } : {}),
-    ...(first ? { firstChild: { inside: first.inside, cgroups: groupsOf(first.pid, pg.init) } } : {}),
-    ...(ex ? { exec: { inside: ex.inside, ns: nsOf(ex), cgroups: groupsOf(ex.pid, pg.init) } } : {}),
+    ...(first ? { firstChild: { inside: first.inside, cgroups: groupsOf(first.pid, pg) } } : {}),
+    ...(ex ? { exec: { inside: ex.inside, ns: nsOf(ex), cgroups: groupsOf(ex.pid, pg) } } : {}),
   };
 }
 
@@ -1328,6 +1335,8 @@ export const levels: Exercise<LevelWorld>[] = DEFS.map((d, level) =>
     task: d.task,
     hints: d.hints,
     looksAt: d.looksAt,
+    // cgroup2 (level 6 on): cpu, memory and pids handed down to the playground's group.
+    ...(level >= 6 ? { v2Controllers: ['cpu+memory+pids'] } : {}),
     requirements: [tool('pgrep', 'procps'), ...(level >= 2 ? [tool('mount', 'mount')] : []), ...(level >= 5 ? [tool('nsenter', 'util-linux'), tool('ping', 'iputils-ping'), tool('ip', 'iproute2')] : [])],
     setup: (dir: string) => prepareFor(dir, level, 'reference'),
     observe: (pg) => levelWorld(pg, level),

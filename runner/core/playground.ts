@@ -313,16 +313,21 @@ export async function openPlayground<O>(lab: Lab, ex: Exercise<O>, opts: Playgro
     if (h.v2 !== undefined && ex.v2Controllers !== undefined) {
       // The exercise hands a controller down: one of its list on in the cgroup2 root's
       // subtree_control (then in our group's cgroup.controllers), switched off again at the end.
+      // An entry may name several controllers joined by '+' ('cpu+memory+pids'): all of them.
       const v2 = h.v2;
       const words = (f: string) => (tryRead(join(v2, f)) ?? '').trim().split(/\s+/).filter(Boolean);
-      const pick = ex.v2Controllers.find((c) => words('cgroup.controllers').includes(c));
-      if (pick !== undefined && !ex.v2Controllers.some((c) => words('cgroup.subtree_control').includes(c))) {
+      const offered = words('cgroup.controllers');
+      const on = words('cgroup.subtree_control');
+      const entries = ex.v2Controllers.map((e) => e.split('+').filter(Boolean));
+      const pick = entries.find((cs) => cs.length > 0 && cs.every((c) => offered.includes(c)));
+      if (pick !== undefined && !entries.some((cs) => cs.length > 0 && cs.every((c) => on.includes(c)))) {
         const file = join(v2, 'cgroup.subtree_control');
-        try {
-          ctx.cleanup.createSync({ kind: 'subtree', mount: v2, controller: pick }, t(`+${pick} in ${file}`, `${file} 中的 +${pick}`), () => writeFileSync(file, `+${pick}`));
-        } catch (e) {
-          throw new PlaygroundUnavailable(t(`cannot switch on ${pick} in ${file}: ${(e as Error).message}`, `无法在 ${file} 中打开 ${pick}：${(e as Error).message}`));
-        }
+        for (const c of pick.filter((x) => !on.includes(x)))
+          try {
+            ctx.cleanup.createSync({ kind: 'subtree', mount: v2, controller: c }, t(`+${c} in ${file}`, `${file} 中的 +${c}`), () => writeFileSync(file, `+${c}`));
+          } catch (e) {
+            throw new PlaygroundUnavailable(t(`cannot switch on ${c} in ${file}: ${(e as Error).message}`, `无法在 ${file} 中打开 ${c}：${(e as Error).message}`));
+          }
       }
     }
     const groups: { mount: string; path: string; v2: boolean; options: string }[] = [];

@@ -386,14 +386,42 @@ function cgroupMount(controller) {
   if (v1) return { mount: v1.mount, v2: false };
   const v2 = mounts.filter((m) => m.fstype === 'cgroup2').pop();
   if (v2 && readFileSync(join(v2.mount, 'cgroup.controllers'), 'utf8').split(/\s+/).includes(controller)) {
-    try {
-      writeFileSync(join(v2.mount, 'cgroup.subtree_control'), `+${controller}`); // let groups below use it
-    } catch {
-      // already on, or not ours to switch on: writing the limit will tell
-    }
+    handDown(v2.mount, controller);
     return { mount: v2.mount, v2: true };
   }
   throw new Error(`no cgroup hierarchy here has the ${controller} controller`);
+}
+
+/**
+ * cgroup v2: a group's limit files for a controller exist only when its parent hands the
+ * controller down (+controller in the parent's cgroup.subtree_control), and a group that hands
+ * controllers down may hold no process itself (with processes, a threaded controller such as cpu
+ * would even make it a thread root, where memory is refused). Only the hierarchy's real root is
+ * exempt (it has no cgroup.type): the root of a cgroup namespace (a playground's, a container's)
+ * is a group like any other. Its processes move to a leaf first, ROOT/minidock.init, as
+ * docker-in-docker does.
+ * @param {string} root @param {string} controller
+ */
+function handDown(root, controller) {
+  const words = (/** @type {string} */ f) => readFileSync(join(root, f), 'utf8').split(/\s+/).filter(Boolean);
+  if (words('cgroup.subtree_control').includes(controller)) return;
+  for (let round = 0; ; round++) {
+    const pids = existsSync(join(root, 'cgroup.type')) ? words('cgroup.procs') : [];
+    if (pids.length > 0) mkdirSync(join(root, 'minidock.init'), { recursive: true });
+    for (const pid of pids)
+      try {
+        writeFileSync(join(root, 'minidock.init', 'cgroup.procs'), pid);
+      } catch {
+        // gone already
+      }
+    try {
+      writeFileSync(join(root, 'cgroup.subtree_control'), `+${controller}`);
+      return;
+    } catch (e) {
+      const err = /** @type {NodeJS.ErrnoException} */ (e);
+      if (err.code !== 'EBUSY' || round >= 20) throw new Error(`cannot hand ${controller} down in ${root}/cgroup.subtree_control: ${err.message}`);
+    }
+  }
 }
 
 /** "64m" → 67108864. @param {string} s */
