@@ -102,7 +102,8 @@ export interface Exercise<O = unknown> {
    * cgroup2: controllers the playground's group should be able to hand down, in order of
    * preference. When none of them is on in the cgroup2 root's cgroup.subtree_control, the first
    * one the root offers is switched on for the playground's run (journalled before, switched off
-   * at the end). When the root offers none, nothing changes: say so in `requirements`.
+   * at the end). When the root offers none, nothing changes: say so in `requirements`. An entry
+   * may join several with `+` ('cpu+memory+pids'): all of them, each journalled on its own.
    */
   readonly v2Controllers?: readonly string[];
   /**

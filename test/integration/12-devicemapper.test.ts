@@ -243,9 +243,10 @@ left
     });
   }
 
-  it('runs the cgroup labs on a pure cgroup-v2 kernel in the VM', async function () {
+  it('runs the cgroup labs and the capstone on a pure cgroup-v2 kernel in the VM', async function () {
     vmOnly(this);
-    const labs = ['09-cgroups', '10-cgroup-v2'].filter((id) => {
+    this.timeout(300_000);
+    const labs = ['09-cgroups', '10-cgroup-v2', '13-capstone'].filter((id) => {
       const l = findLab(id);
       return l !== undefined && !isPlanned(l);
     });
