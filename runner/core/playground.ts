@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, readdirSync, read as readCb, writeFileSync, accessSync } from 'node:fs';
 import { join } from 'node:path';
-import { NAMESPACES, nsInode, run, type Child, type Namespace, type RunResult, type SetupAction } from '../../addon/index.js';
+import { NAMESPACES, nsInode, packageRoot, run, type Child, type Namespace, type RunResult, type SetupAction } from '../../addon/index.js';
 import { recoverAll } from './cleanup.js';
 import { LabContext } from './context.js';
 import { checkRequirements } from './engine.js';
@@ -174,6 +174,12 @@ function pidsBelow(dir: string, into: Set<number>): void {
     return;
   }
   for (const n of names) pidsBelow(join(dir, n), into);
+}
+
+/** The directories from below /tmp down to `path` itself: /tmp/a/b → /tmp/a, /tmp/a/b. */
+function ancestors(path: string): string[] {
+  const parts = path.split('/').filter(Boolean);
+  return parts.slice(1).map((_, i) => `/${parts.slice(0, i + 2).join('/')}`);
 }
 
 /** PF_EXITING in /proc/PID/stat's flags: the process is on its way out (or already gone). */
@@ -345,6 +351,10 @@ export async function openPlayground<O>(lab: Lab, ex: Exercise<O>, opts: Playgro
       for (const p of netnsPlaces) mkdirSync(p, { recursive: true, mode: 0o755 });
     }, { keepOnFailure: true });
 
+    const pkg = packageRoot();
+    const underTmp = pkg.startsWith('/tmp/');
+    const hold = join(own, 'pkg');
+    if (underTmp) mkdirSync(hold, { mode: 0o700 });
     const tmpfs = (target: string, mode = '1777'): SetupAction => ({ do: 'mount', source: 'tmpfs', target, fstype: 'tmpfs', flags: ['nosuid', 'nodev'], data: `mode=${mode},size=64m` });
     const actions: SetupAction[] = [
       { do: 'wait' },
@@ -352,7 +362,16 @@ export async function openPlayground<O>(lab: Lab, ex: Exercise<O>, opts: Playgro
       { do: 'sethostname', name: PLAYGROUND_HOSTNAME },
       { do: 'unshare', namespaces: ['cgroup'] },
       { do: 'mount', source: 'proc', target: '/proc', fstype: 'proc', flags: ['nosuid', 'nodev', 'noexec'] },
+      // nslab's own package below /tmp (a clone there, a CI checkout) stays visible above the
+      // playground's /tmp: held aside, then moved back onto the same path in the new tmpfs.
+      ...(underTmp ? [{ do: 'mount', source: pkg, target: hold, flags: ['bind', 'rec'] } as SetupAction] : []),
       tmpfs('/tmp'),
+      ...(underTmp
+        ? [
+            ...ancestors(pkg).map((path): SetupAction => ({ do: 'mkdir', path, mode: 0o755 })),
+            { do: 'mount', source: hold, target: pkg, flags: ['move'] } as SetupAction,
+          ]
+        : []),
       ...(existsSync('/dev/shm') ? [tmpfs('/dev/shm')] : []),
       ...(existsSync('/dev/mqueue') ? [{ do: 'mount', source: 'mqueue', target: '/dev/mqueue', fstype: 'mqueue', flags: ['nosuid', 'nodev', 'noexec'] } as SetupAction] : []),
       ...netnsPlaces.map((p) => tmpfs(p, '755')),
