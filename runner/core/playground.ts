@@ -10,7 +10,7 @@
 // through two FIFOs in the run's private directory: a request line "cmd<TAB>arg", then a reply
 // whose first line is the exit status.
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, readdirSync, read as readCb, writeFileSync, accessSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, read as readCb, writeFileSync, accessSync } from 'node:fs';
 import { join } from 'node:path';
 import { NAMESPACES, nsInode, run, type Child, type Namespace, type RunResult, type SetupAction } from '../../addon/index.js';
 import { recoverAll } from './cleanup.js';
@@ -21,7 +21,7 @@ import { errorText, LabError, say, t, type Lab, type Lang, type Text } from './m
 import { ensureRunDir } from './paths.js';
 import { mountsOf, readLines, tryRead } from './proc.js';
 import { useNetnsDirs } from './shared.js';
-import { dmEnv } from './undo.js';
+import { dmEnv, subgroups } from './undo.js';
 
 export const PLAYGROUND_HOSTNAME = 'playground';
 /** The unprivileged account the playground provides (07: "as uid 1000"). */
@@ -165,15 +165,7 @@ export function processInfo(pid: number, level = 1): PgProcess | undefined {
 /** Every pid in a cgroup and the groups below it. */
 function pidsBelow(dir: string, into: Set<number>): void {
   for (const p of readLines(join(dir, 'cgroup.procs'))) if (/^\d+$/.test(p)) into.add(Number(p));
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name);
-  } catch {
-    return;
-  }
-  for (const n of names) pidsBelow(join(dir, n), into);
+  for (const n of subgroups(dir)) pidsBelow(join(dir, n), into);
 }
 
 /** PF_EXITING in /proc/PID/stat's flags: the process is on its way out (or already gone). */
@@ -192,15 +184,7 @@ function thawBelow(dir: string): void {
     } catch {
       // gone, or not a freezer here
     }
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name);
-  } catch {
-    return;
-  }
-  for (const n of names) thawBelow(join(dir, n));
+  for (const n of subgroups(dir)) thawBelow(join(dir, n));
 }
 
 /** The cgroup hierarchies mounted on the host: v1 ones by mount point, and the cgroup2 one. */
