@@ -241,21 +241,31 @@ function learnerFiles(dir: string): { passwd?: string; group?: string } {
 }
 
 /**
+ * Why an exercise cannot run here (its lab's and its own requirements, the VM, the playground's
+ * tools), or undefined when it can: `openPlayground` refuses with it, `try --list`/`--report` show it.
+ */
+export async function whyUnavailable(lab: Lab, ex: Exercise<unknown>): Promise<PlaygroundUnavailable | undefined> {
+  if (ex.vmOnly && process.env.NSLAB_IN_VM !== '1')
+    return new PlaygroundUnavailable(
+      t(`exercise ${lab.id}/${ex.id} needs what only the VM gives (device-mapper, loop devices)`, `练习 ${lab.id}/${ex.id} 需要只有虚拟机才提供的东西（device-mapper、loop 设备）`),
+      t(`run it with --vm: nslab try ${lab.id} ${ex.id} --vm`, `请加 --vm 运行：nslab try ${lab.id} ${ex.id} --vm`),
+    );
+  const req = await checkRequirements({ ...lab, requirements: [...lab.requirements, ...(ex.requirements ?? [])] });
+  if (!req.ok) return new PlaygroundUnavailable(req.reason, req.remedy);
+  for (const tool of ['bash', 'ip', 'mkfifo'])
+    if (pathOf(tool) === undefined)
+      return new PlaygroundUnavailable(t(`the ${tool} command is not installed`, `没有安装 ${tool} 命令`), t('install it (Debian: bash, iproute2, coreutils)', '请安装它（Debian：bash、iproute2、coreutils）'));
+  return undefined;
+}
+
+/**
  * Open a playground for one exercise, wait for its shell (or script) to end, and remove it all.
  * Throws PlaygroundUnavailable when the lab or the exercise cannot run here.
  */
 export async function openPlayground<O>(lab: Lab, ex: Exercise<O>, opts: PlaygroundOptions): Promise<PlaygroundRun> {
   const lang = opts.lang;
-  if (ex.vmOnly && process.env.NSLAB_IN_VM !== '1')
-    throw new PlaygroundUnavailable(
-      t(`exercise ${lab.id}/${ex.id} needs what only the VM gives (device-mapper, loop devices)`, `练习 ${lab.id}/${ex.id} 需要只有虚拟机才提供的东西（device-mapper、loop 设备）`),
-      t(`run it with --vm: nslab try ${lab.id} ${ex.id} --vm`, `请加 --vm 运行：nslab try ${lab.id} ${ex.id} --vm`),
-    );
-  const req = await checkRequirements({ ...lab, requirements: [...lab.requirements, ...(ex.requirements ?? [])] });
-  if (!req.ok) throw new PlaygroundUnavailable(req.reason, req.remedy);
-  for (const tool of ['bash', 'ip', 'mkfifo'])
-    if (pathOf(tool) === undefined)
-      throw new PlaygroundUnavailable(t(`the ${tool} command is not installed`, `没有安装 ${tool} 命令`), t('install it (Debian: bash, iproute2, coreutils)', '请安装它（Debian：bash、iproute2、coreutils）'));
+  const blocked = await whyUnavailable(lab, ex);
+  if (blocked) throw blocked;
   ensureRunDir();
   recoverAll(lang);
   const ctx = new LabContext(lab, lang, opts.signal, (ev) => {
@@ -331,8 +341,9 @@ export async function openPlayground<O>(lab: Lab, ex: Exercise<O>, opts: Playgro
       { do: 'sethostname', name: PLAYGROUND_HOSTNAME },
       { do: 'unshare', namespaces: ['cgroup'] },
       { do: 'mount', source: 'proc', target: '/proc', fstype: 'proc', flags: ['nosuid', 'nodev', 'noexec'] },
-      tmpfs('/tmp'),
-      ...(existsSync('/dev/shm') ? [tmpfs('/dev/shm')] : []),
+      // The world-writable places get a private tmpfs of the playground's own (its mount namespace
+      // is private already): nothing the learner or nslab writes there reaches the host's.
+      ...['/tmp', '/dev/shm'].filter((p) => p === '/tmp' || existsSync(p)).map((p) => tmpfs(p)),
       ...(existsSync('/dev/mqueue') ? [{ do: 'mount', source: 'mqueue', target: '/dev/mqueue', fstype: 'mqueue', flags: ['nosuid', 'nodev', 'noexec'] } as SetupAction] : []),
       ...netnsPlaces.map((p) => tmpfs(p, '755')),
       // The host's hierarchy goes, a fresh mount of the same one takes its place: in the cgroup
