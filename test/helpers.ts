@@ -179,8 +179,22 @@ export async function eventually(pred: () => boolean, what: string, timeoutMs = 
 
 /** Start `nslab run <lab>`, send `signal` once `marker` appears on stdout, collect the end. */
 export function interruptRun(lab: string, marker: RegExp, signal: NodeJS.Signals = 'SIGINT'): Promise<CliResult & { sent: boolean }> {
+  return signalWhen(['run', lab], marker, signal);
+}
+
+/**
+ * Start `nslab <args>`, send `signal` `delayMs` after `marker` appears on stdout, and collect the
+ * end: when its pipes close, or (until: 'exit') when it exits — after a SIGKILL, what it left (a
+ * frozen task) may hold the pipes open until the next nslab removes it.
+ */
+export function signalWhen(
+  args: readonly string[],
+  marker: RegExp,
+  signal: NodeJS.Signals,
+  opts: { env?: NodeJS.ProcessEnv; delayMs?: number; until?: 'close' | 'exit' } = {},
+): Promise<CliResult & { sent: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'run', lab], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let sent = false;
@@ -188,12 +202,13 @@ export function interruptRun(lab: string, marker: RegExp, signal: NodeJS.Signals
       stdout += c.toString();
       if (!sent && marker.test(stdout)) {
         sent = true;
-        child.kill(signal);
+        setTimeout(() => child.kill(signal), opts.delayMs ?? 0);
       }
     });
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
-    child.on('close', (code, sig) => resolve({ code, signal: sig, stdout, stderr, sent }));
+    if (opts.until === 'exit') child.on('exit', (code, sig) => setTimeout(() => resolve({ code, signal: sig, stdout, stderr, sent }), 100));
+    else child.on('close', (code, sig) => resolve({ code, signal: sig, stdout, stderr, sent }));
   });
 }
 

@@ -10,7 +10,7 @@
 // through two FIFOs in the run's private directory: a request line "cmd<TAB>arg", then a reply
 // whose first line is the exit status.
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, readdirSync, read as readCb, writeFileSync, accessSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, read as readCb, writeFileSync, accessSync } from 'node:fs';
 import { join } from 'node:path';
 import { NAMESPACES, nsInode, packageRoot, run, type Child, type Namespace, type RunResult, type SetupAction } from '../../addon/index.js';
 import { recoverAll } from './cleanup.js';
@@ -21,7 +21,7 @@ import { errorText, LabError, say, t, type Lab, type Lang, type Text } from './m
 import { ensureRunDir } from './paths.js';
 import { mountsOf, readLines, tryRead } from './proc.js';
 import { useNetnsDirs } from './shared.js';
-import { dmEnv } from './undo.js';
+import { dmEnv, subgroups } from './undo.js';
 
 export const PLAYGROUND_HOSTNAME = 'playground';
 /** The unprivileged account the playground provides (07: "as uid 1000"). */
@@ -165,15 +165,7 @@ export function processInfo(pid: number, level = 1): PgProcess | undefined {
 /** Every pid in a cgroup and the groups below it. */
 function pidsBelow(dir: string, into: Set<number>): void {
   for (const p of readLines(join(dir, 'cgroup.procs'))) if (/^\d+$/.test(p)) into.add(Number(p));
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name);
-  } catch {
-    return;
-  }
-  for (const n of names) pidsBelow(join(dir, n), into);
+  for (const n of subgroups(dir)) pidsBelow(join(dir, n), into);
 }
 
 /** The directories from below /tmp down to `path` itself: /tmp/a/b → /tmp/a, /tmp/a/b. */
@@ -198,15 +190,7 @@ function thawBelow(dir: string): void {
     } catch {
       // gone, or not a freezer here
     }
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name);
-  } catch {
-    return;
-  }
-  for (const n of names) thawBelow(join(dir, n));
+  for (const n of subgroups(dir)) thawBelow(join(dir, n));
 }
 
 /** The cgroup hierarchies mounted on the host: v1 ones by mount point, and the cgroup2 one. */
@@ -263,21 +247,31 @@ function learnerFiles(dir: string): { passwd?: string; group?: string } {
 }
 
 /**
+ * Why an exercise cannot run here (its lab's and its own requirements, the VM, the playground's
+ * tools), or undefined when it can: `openPlayground` refuses with it, `try --list`/`--report` show it.
+ */
+export async function whyUnavailable(lab: Lab, ex: Exercise<unknown>): Promise<PlaygroundUnavailable | undefined> {
+  if (ex.vmOnly && process.env.NSLAB_IN_VM !== '1')
+    return new PlaygroundUnavailable(
+      t(`exercise ${lab.id}/${ex.id} needs what only the VM gives (device-mapper, loop devices)`, `练习 ${lab.id}/${ex.id} 需要只有虚拟机才提供的东西（device-mapper、loop 设备）`),
+      t(`run it with --vm: nslab try ${lab.id} ${ex.id} --vm`, `请加 --vm 运行：nslab try ${lab.id} ${ex.id} --vm`),
+    );
+  const req = await checkRequirements({ ...lab, requirements: [...lab.requirements, ...(ex.requirements ?? [])] });
+  if (!req.ok) return new PlaygroundUnavailable(req.reason, req.remedy);
+  for (const tool of ['bash', 'ip', 'mkfifo'])
+    if (pathOf(tool) === undefined)
+      return new PlaygroundUnavailable(t(`the ${tool} command is not installed`, `没有安装 ${tool} 命令`), t('install it (Debian: bash, iproute2, coreutils)', '请安装它（Debian：bash、iproute2、coreutils）'));
+  return undefined;
+}
+
+/**
  * Open a playground for one exercise, wait for its shell (or script) to end, and remove it all.
  * Throws PlaygroundUnavailable when the lab or the exercise cannot run here.
  */
 export async function openPlayground<O>(lab: Lab, ex: Exercise<O>, opts: PlaygroundOptions): Promise<PlaygroundRun> {
   const lang = opts.lang;
-  if (ex.vmOnly && process.env.NSLAB_IN_VM !== '1')
-    throw new PlaygroundUnavailable(
-      t(`exercise ${lab.id}/${ex.id} needs what only the VM gives (device-mapper, loop devices)`, `练习 ${lab.id}/${ex.id} 需要只有虚拟机才提供的东西（device-mapper、loop 设备）`),
-      t(`run it with --vm: nslab try ${lab.id} ${ex.id} --vm`, `请加 --vm 运行：nslab try ${lab.id} ${ex.id} --vm`),
-    );
-  const req = await checkRequirements({ ...lab, requirements: [...lab.requirements, ...(ex.requirements ?? [])] });
-  if (!req.ok) throw new PlaygroundUnavailable(req.reason, req.remedy);
-  for (const tool of ['bash', 'ip', 'mkfifo'])
-    if (pathOf(tool) === undefined)
-      throw new PlaygroundUnavailable(t(`the ${tool} command is not installed`, `没有安装 ${tool} 命令`), t('install it (Debian: bash, iproute2, coreutils)', '请安装它（Debian：bash、iproute2、coreutils）'));
+  const blocked = await whyUnavailable(lab, ex);
+  if (blocked) throw blocked;
   ensureRunDir();
   recoverAll(lang);
   const ctx = new LabContext(lab, lang, opts.signal, (ev) => {
@@ -365,6 +359,8 @@ export async function openPlayground<O>(lab: Lab, ex: Exercise<O>, opts: Playgro
       // nslab's own package below /tmp (a clone there, a CI checkout) stays visible above the
       // playground's /tmp: held aside, then moved back onto the same path in the new tmpfs.
       ...(underTmp ? [{ do: 'mount', source: pkg, target: hold, flags: ['bind', 'rec'] } as SetupAction] : []),
+      // The world-writable places get a private tmpfs of the playground's own (its mount namespace
+      // is private already): nothing the learner or nslab writes there reaches the host's.
       tmpfs('/tmp'),
       ...(underTmp
         ? [

@@ -172,7 +172,8 @@ export function commandFor(entry: Entry, run: RunRef): string {
 }
 
 /** Remove a cgroup: thawed, our processes killed (all of them with killAll), the rest moved out, then rmdir. */
-function subgroups(p: string): string[] {
+/** The names of the groups directly below a cgroup directory (none when it is gone). */
+export function subgroups(p: string): string[] {
   try {
     return readdirSync(p, { withFileTypes: true })
       .filter((d) => d.isDirectory())

@@ -2,12 +2,11 @@
 // attempt recorded as progress, and a playground whose nslab is interrupted or killed while the
 // learner's background processes hold namespaces — nothing may be left.
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addonOnly, rootOnly } from '../00.setup.js';
 import { loadAllLabs } from '../../labs/index.js';
-import { cli, hostSnapshot, nslab, type CliResult } from '../helpers.js';
+import { hostSnapshot, nslab, signalWhen } from '../helpers.js';
 
 /** Background processes that hold every kind of namespace, a nested PID namespace, a setsid'd one, a frozen one (v1 freezer). */
 const HOSTILE = `unshare --uts --ipc --net --mount --fork sleep 600 &
@@ -18,27 +17,6 @@ if [ -d /sys/fs/cgroup/freezer ]; then sleep 600 & mkdir /sys/fs/cgroup/freezer/
 echo PLAYGROUND-READY
 sleep 600
 `;
-
-function tryUntil(args: readonly string[], env: NodeJS.ProcessEnv, marker: RegExp, signal: NodeJS.Signals): Promise<CliResult & { sent: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'try', ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let sent = false;
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-      if (!sent && marker.test(stdout)) {
-        sent = true;
-        setTimeout(() => child.kill(signal), 300);
-      }
-    });
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    // 'exit', not 'close': after a SIGKILL, what the learner froze keeps the pipes open until the
-    // next nslab (the clean below) thaws and removes it.
-    child.on('exit', (code, sig) => setTimeout(() => resolve({ code, signal: sig, stdout, stderr, sent }), 100));
-  });
-}
 
 describe('nslab try (integration)', function () {
   this.timeout(60_000);
@@ -126,7 +104,7 @@ describe('nslab try (integration)', function () {
       try {
         writeFileSync(join(dir, 'hostile.sh'), HOSTILE);
         const before = hostSnapshot();
-        const r = await tryUntil(['01-uts', 'box', '--script', join(dir, 'hostile.sh')], env, /PLAYGROUND-READY/, signal);
+        const r = await signalWhen(['try', '01-uts', 'box', '--script', join(dir, 'hostile.sh')], /PLAYGROUND-READY/, signal, { env, delayMs: 300, until: 'exit' });
         expect(r.sent, r.stdout + r.stderr).to.equal(true);
         if (signal === 'SIGKILL') {
           expect(r.signal).to.equal('SIGKILL');

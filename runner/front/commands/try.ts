@@ -34,22 +34,27 @@ export async function allExercises(): Promise<{ lab: Lab; exercises: readonly An
 
 /** Whether an exercise can run here: undefined when it can, else why (said in `lang`). */
 export async function unavailable(lab: Lab, ex: AnyExercise, lang: Lang): Promise<string | undefined> {
-  if (ex.vmOnly && process.env.NSLAB_IN_VM !== '1') return t('only in the VM: add --vm', '只能在虚拟机里做：加 --vm')[lang];
-  for (const r of [...lab.requirements, ...(ex.requirements ?? [])]) {
-    try {
-      const res = await r.probe();
-      if (!res.ok) return (res.reason ?? r.description)[lang];
-    } catch (e) {
-      return `${r.description[lang]}: ${(e as Error).message}`;
-    }
-  }
-  return undefined;
+  const { whyUnavailable } = await import('../../core/playground.js');
+  const why = await whyUnavailable(lab, ex);
+  return why && (why.remedy ? `${why.reason[lang]}${lang === 'zh' ? '；' : '; '}${why.remedy[lang]}` : why.reason[lang]);
+}
+
+/** The lab's first exercise not done yet (the first one when all are). */
+export function nextExercise(lab: Lab, done: ExercisesProgress): AnyExercise {
+  const exercises = lab.exercises ?? [];
+  return exercises.find((e) => !done[keyOf(lab, e)]?.done) ?? exercises[0]!;
+}
+
+/** Record one check of an exercise with the tour's progress. */
+export function recordJudgement(lab: Lab, ex: AnyExercise, j: Judgement, file?: string): void {
+  const held = j.conditions.filter((c) => c.status === 'passed').length;
+  recordCheck(keyOf(lab, ex), j.done, `${held}/${ex.conditions.length}`, file);
 }
 
 function state(p: ExerciseProgress | undefined, lang: Lang): string {
   if (p?.done) return t('✓ done', '✓ 已完成')[lang];
   if (p) return t(`tried (${p.last})`, `试过（${p.last}）`)[lang];
-  return t('·', '·')[lang];
+  return '·';
 }
 
 async function listExercises(o: Options, out: Out): Promise<number> {
@@ -149,13 +154,10 @@ export function exerciseJunit(r: ExerciseReport): string {
 }
 
 /** The lab's exercise by id, or the first not done yet (a usage error names the ones there are). */
-function pick(lab: Lab, id: string | undefined, lang: Lang): AnyExercise {
+function pick(lab: Lab, id: string | undefined): AnyExercise {
   const exercises = lab.exercises ?? [];
   if (exercises.length === 0) throw new UsageError(t(`Lab ${lab.id} has no exercises yet.`, `实验 ${lab.id} 还没有练习。`), 4);
-  if (id === undefined) {
-    const done = loadExercises();
-    return exercises.find((e) => !done[keyOf(lab, e)]?.done) ?? exercises[0]!;
-  }
+  if (id === undefined) return nextExercise(lab, loadExercises());
   const ex = exercises.find((e) => e.id === id);
   if (!ex) {
     const names = exercises.map((e) => e.id);
@@ -163,7 +165,6 @@ function pick(lab: Lab, id: string | undefined, lang: Lang): AnyExercise {
       t(`Lab ${lab.id} has no exercise ${echo(id)}: it has ${names.join(', ')} (nslab try --list).`, `实验 ${lab.id} 没有练习 ${echo(id)}：它有 ${names.join('、')}（见 nslab try --list）。`),
     );
   }
-  void lang;
   return ex;
 }
 
@@ -190,7 +191,7 @@ export async function tryCommand(o: Options, out: Out): Promise<number> {
   if (o.list || o.positional.length === 0) return listExercises(o, out);
   if (o.positional.length > 2) throw new UsageError(t('nslab try takes one lab and at most one exercise, e.g. nslab try 01-uts box.', 'nslab try 只接受一个实验和至多一个练习，例如 nslab try 01-uts box。'));
   const [lab] = await loadImplemented(resolveLabs([o.positional[0]!]));
-  const ex = pick(lab!, o.positional[1], lang);
+  const ex = pick(lab!, o.positional[1]);
   if (o.solution) {
     out(t(`# the reference solution of ${lab!.id} ${ex.id} (one way among others):`, `# ${lab!.id} ${ex.id} 的参考答案（做法不止一种）：`)[lang]);
     out(ex.solution);
@@ -234,8 +235,7 @@ export async function tryCommand(o: Options, out: Out): Promise<number> {
       onJudge: (j) => {
         last = j;
         everDone ||= j.done;
-        const held = j.conditions.filter((c) => c.status === 'passed').length;
-        recordCheck(keyOf(lab!, ex), j.done, `${held}/${ex.conditions.length}`);
+        recordJudgement(lab!, ex, j);
       },
     });
     for (const e of r.errors) out(zh ? `无法删除 ${e}` : `could not remove ${e}`);
@@ -249,8 +249,8 @@ export async function tryCommand(o: Options, out: Out): Promise<number> {
       );
   } catch (e) {
     if (e instanceof PlaygroundUnavailable) {
-      const why = e.remedy ? `${e.reason[lang]}${zh ? '；' : '; '}${e.remedy[lang]}` : e.reason[lang];
-      throw new UsageError(t(`Exercise ${lab!.id} ${ex.id} cannot run here: ${e.reason.en}${e.remedy ? `; ${e.remedy.en}` : ''}.`, `练习 ${lab!.id} ${ex.id} 在这里无法运行：${why}。`), 4);
+      const why = (l: Lang) => (e.remedy ? `${e.reason[l]}${l === 'zh' ? '；' : '; '}${e.remedy[l]}` : e.reason[l]);
+      throw new UsageError(t(`Exercise ${lab!.id} ${ex.id} cannot run here: ${why('en')}.`, `练习 ${lab!.id} ${ex.id} 在这里无法运行：${why('zh')}。`), 4);
     }
     throw e;
   } finally {

@@ -1,8 +1,8 @@
 // The tour's t key: the lab's next exercise in a playground, with the terminal handed over to
 // its shell (as for s), each check recorded with the tour's progress.
 import type { Lab, Lang } from '../../core/model.js';
-import { taskCard } from '../commands/try.js';
-import { loadExercises, recordCheck } from './progress.js';
+import { nextExercise, recordJudgement, taskCard } from '../commands/try.js';
+import { loadExercises } from './progress.js';
 
 /** Run the lab's first exercise not done yet; returns the note the tour shows afterwards. */
 export async function tryInTour(
@@ -12,9 +12,7 @@ export async function tryInTour(
   signal: AbortSignal,
   suspend: (run: () => Promise<number>, banner: string) => Promise<number>,
 ): Promise<string> {
-  const exercises = lab.exercises ?? [];
-  const done = loadExercises(progressFile);
-  const ex = exercises.find((e) => !done[`${lab.id}/${e.id}`]?.done) ?? exercises[0]!;
+  const ex = nextExercise(lab, loadExercises(progressFile));
   const { openPlayground } = await import('../../core/playground.js');
   let finished = false;
   let errors: string[] = [];
@@ -25,8 +23,7 @@ export async function tryInTour(
       signal,
       onJudge: (j) => {
         finished ||= j.done;
-        const held = j.conditions.filter((c) => c.status === 'passed').length;
-        recordCheck(`${lab.id}/${ex.id}`, j.done, `${held}/${ex.conditions.length}`, progressFile);
+        recordJudgement(lab, ex, j, progressFile);
       },
     });
     errors = r.errors;
