@@ -143,6 +143,16 @@ const HOLD_MAX_MS = 10_000;
 const RESUME_LIMIT_MS = 30_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** `p`'s value, or undefined after `ms`; the timer goes as soon as either comes, so it keeps nslab alive no longer. */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** How long a suspended read is watched: five times the control read, 1 to 10 s. */
 export const holdFor = (controlMs: number) => Math.min(HOLD_MAX_MS, Math.max(HOLD_MIN_MS, 5 * controlMs));
 
@@ -201,7 +211,7 @@ export async function snapshotOf(ctx: StepContext, origin: string, newId: number
   ctx.cleanup.release(resume);
   if (!pending) return { state };
   const resumed = Date.now();
-  const r = await Promise.race([pending.out.catch(() => undefined), sleep(RESUME_LIMIT_MS).then(() => undefined)]);
+  const r = await within(pending.out.catch(() => undefined), RESUME_LIMIT_MS);
   const msAfterResume = Date.now() - resumed;
   if (r) {
     ctx.cleanup.release(pending.id);
