@@ -1,5 +1,6 @@
 // The learner's starting point is the reference runtime with every level's code taken out: each
-// block between `// >>> level N: step` and `// <<< level N: step` becomes its `// TODO:` lines.
+// block between `// >>> level N: step` and `// <<< level N: step` becomes its `// TODO:` lines
+// (English) and `// TODO(zh)：` lines (Chinese), both kept.
 // Generated, never stored, so the skeleton and the reference cannot drift apart.
 import { LabError, t } from '../../runner/kit/index.js';
 
@@ -10,13 +11,14 @@ export interface LevelBlock {
   /** Line numbers (0-based) of the opening and closing markers. */
   readonly open: number;
   readonly close: number;
-  /** The block's `// TODO: …` lines, as written (indentation kept). */
+  /** The block's `// TODO: …` and `// TODO(zh)：…` lines, as written (indentation kept). */
   readonly todos: readonly string[];
 }
 
 const OPEN = /^(\s*)\/\/ >>> level (\d+): ([a-z0-9-]+)\s*$/;
 const CLOSE = /^\s*\/\/ <<< level (\d+): ([a-z0-9-]+)\s*$/;
 const TODO = /^\s*\/\/ TODO: /;
+const TODO_ZH = /^\s*\/\/ TODO\(zh\)：/;
 
 /** The level blocks of a reference source; a marker out of place is an error naming the line. */
 export function levelBlocks(source: string): LevelBlock[] {
@@ -32,10 +34,11 @@ export function levelBlocks(source: string): LevelBlock[] {
     } else if (c) {
       if (!current || current.level !== Number(c[1]) || current.step !== c[2])
         throw markerError(i, `closes level ${c[1]} (${c[2]}), which is not the open block`);
-      if (current.todos.length === 0) throw markerError(i, `level ${current.level} (${current.step}) has no // TODO: line for the learner`);
+      if (!current.todos.some((l) => TODO.test(l))) throw markerError(i, `level ${current.level} (${current.step}) has no // TODO: line for the learner`);
+      if (!current.todos.some((l) => TODO_ZH.test(l))) throw markerError(i, `level ${current.level} (${current.step}) has no // TODO(zh)： line for the learner`);
       blocks.push({ ...current, close: i });
       current = undefined;
-    } else if (current && TODO.test(line)) current.todos.push(line);
+    } else if (current && (TODO.test(line) || TODO_ZH.test(line))) current.todos.push(line);
   });
   if (current) throw markerError(lines.length - 1, `level ${current.level} (${current.step}) is not closed`);
   return blocks;

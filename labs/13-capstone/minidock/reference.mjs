@@ -71,6 +71,8 @@ function plan(o, state) {
   // >>> level 1: uts
   // TODO: give the container a UTS namespace of its own (spec.namespaces) and set its hostname
   // TODO: (--hostname, else the container's name) with a sethostname action.
+  // TODO(zh)：给容器一个自己的 UTS 命名空间（spec.namespaces），并用一个 sethostname 动作设置它的主机名
+  // TODO(zh)：（--hostname，没有就用容器的名字）。
   spec.namespaces.push('uts');
   actions.push({ do: 'sethostname', name: o.hostname ?? name });
   // <<< level 1: uts
@@ -78,6 +80,8 @@ function plan(o, state) {
   // >>> level 2: pid-mnt
   // TODO: add the pid and mnt namespaces (the program becomes PID 1), and make every mount
   // TODO: private first (makePrivate), so that no mount of ours propagates back to the host.
+  // TODO(zh)：加上 pid 和 mnt 命名空间（程序成为 1 号进程），并先把所有挂载设为私有（makePrivate），
+  // TODO(zh)：这样我们的挂载不会传播回宿主机。
   spec.namespaces.push('pid', 'mnt');
   actions.push({ do: 'makePrivate', path: '/' });
   // <<< level 2: pid-mnt
@@ -86,6 +90,8 @@ function plan(o, state) {
   // >>> level 4: overlay
   // TODO: with --layers, make upper/, work/ and rootfs/ in STATE/NAME/ and let the child mount an
   // TODO: overlay on rootfs/ (lowerdir = the layers, topmost first); that overlay is the root now.
+  // TODO(zh)：有 --layers 时，在 STATE/NAME/ 下建 upper/、work/ 和 rootfs/，让子进程在 rootfs/ 上挂载
+  // TODO(zh)：一个 overlay（lowerdir = 各层，最上层在前）；这个 overlay 就是新的根。
   if (o.layers) {
     const dir = join(STATE, name);
     mkdirSync(dir);
@@ -101,6 +107,8 @@ function plan(o, state) {
   // TODO: mount a fresh proc (of the new PID namespace) on /proc of the future root (make the
   // TODO: directory first). Mount it before the old root goes: a user namespace may only mount
   // TODO: proc where one is already fully visible.
+  // TODO(zh)：在未来根目录的 /proc 上挂载一个新的 proc（属于新的 PID 命名空间；先建目录）。要在旧根
+  // TODO(zh)：离开之前挂载：用户命名空间只能在已有一个完全可见的 proc 时再挂 proc。
   const proc = join(rootfs ?? '/', 'proc');
   actions.push({ do: 'mkdir', path: proc }, { do: 'mount', source: 'proc', target: proc, fstype: 'proc', flags: ['nosuid', 'nodev', 'noexec'] });
   // <<< level 2: proc
@@ -108,6 +116,8 @@ function plan(o, state) {
   // >>> level 3: pivot-root
   // TODO: when there is a root: bind-mount it onto itself (pivot_root wants a mount point), chdir
   // TODO: into it, pivot_root('.', '.'), detach the old root now stacked on '.', chdir('/').
+  // TODO(zh)：有根目录时：把它绑定挂载到自身（pivot_root 要求一个挂载点），chdir 进去，
+  // TODO(zh)：pivot_root('.', '.')，卸载（detach）叠在 '.' 上的旧根，再 chdir('/')。
   if (rootfs) {
     actions.push(
       { do: 'mount', source: rootfs, target: rootfs, flags: ['bind', 'rec'] },
@@ -124,6 +134,9 @@ function plan(o, state) {
   // TODO: add the ipc and net namespaces. While the child waits: bring its lo up; with --net,
   // TODO: make bridge md0 (10.77.0.1/24, up) if missing, a veth pair md<pid> / eth0 with eth0 in
   // TODO: the child's netns, md<pid> on md0 and up, and in the child: --ip on eth0, eth0 up, default via 10.77.0.1.
+  // TODO(zh)：加上 ipc 和 net 命名空间。子进程等待时：把它的 lo 启用；有 --net 时，若网桥 md0 不存在就创建
+  // TODO(zh)：（10.77.0.1/24，启用），建一对 veth md<pid> / eth0，把 eth0 放进子进程的网络命名空间，md<pid> 接到 md0 并启用；
+  // TODO(zh)：在子进程里：把 --ip 配到 eth0，启用 eth0，默认路由经 10.77.0.1。
   spec.namespaces.push('ipc', 'net');
   prepare.push(async (pid) => {
     await ip(pid, 'link', 'set', 'lo', 'up');
@@ -146,6 +159,9 @@ function plan(o, state) {
   // TODO: for each limit asked (--cpus, --memory, --pids) find the hierarchy of its controller
   // TODO: (cgroupMount), make minidock-NAME there once, write the limit's files (limits), and
   // TODO: while the child waits write its pid to cgroup.procs of each group: it is in them before exec.
+  // TODO(zh)：对每个要求的限制（--cpus、--memory、--pids）找到其控制器所在的层级（cgroupMount），在那里建一次
+  // TODO(zh)：minidock-NAME，写入限制文件（limits）；子进程等待时把它的 pid 写进每个组的 cgroup.procs：
+  // TODO(zh)：这样它在 exec 之前就已在组里。
   for (const l of limits(o)) {
     const h = cgroupMount(l.controller);
     const dir = join(h.mount, `minidock-${name}`);
@@ -165,6 +181,9 @@ function plan(o, state) {
   // TODO: (setresgid 0, setresuid 0); before that the parent writes /proc/PID/uid_map "0 1000 1",
   // TODO: then "deny" to /proc/PID/setgroups, then gid_map "0 1000 1". The overlay's upper/ and
   // TODO: work/ must belong to uid 1000, who is root inside.
+  // TODO(zh)：有 --user 时加上用户命名空间。子进程在等待之后立刻成为其中的 root（setresgid 0、setresuid 0）；
+  // TODO(zh)：在此之前父进程先写 /proc/PID/uid_map "0 1000 1"，再往 /proc/PID/setgroups 写 "deny"，
+  // TODO(zh)：然后写 gid_map "0 1000 1"。overlay 的 upper/ 和 work/ 必须属于 uid 1000，也就是容器里的 root。
   if (o.user) {
     spec.namespaces.push('user');
     actions.splice(1, 0, { do: 'setresgid', gid: 0 }, { do: 'setresuid', uid: 0 });
@@ -214,10 +233,12 @@ async function run(o) {
 async function cleanup(s) {
   // >>> level 4: remove-upper
   // TODO: remove STATE/NAME/ (upper/, work/, rootfs/): what the container wrote dies with it.
+  // TODO(zh)：删除 STATE/NAME/（upper/、work/、rootfs/）：容器写下的东西随它一起消失。
   rmSync(join(STATE, s.name), { recursive: true, force: true });
   // <<< level 4: remove-upper
   // >>> level 6: remove-cgroups
   // TODO: rmdir the container's cgroups (retry a moment: the kernel empties a group as its tasks finish exiting).
+  // TODO(zh)：rmdir 容器的各个 cgroup（稍等重试：任务退出完，内核才清空组）。
   for (const dir of s.cgroups) {
     for (let i = 0; existsSync(dir); i++) {
       try {
@@ -267,6 +288,9 @@ async function exec(name, argv) {
   // TODO: user (then become root in it: setresgid 0, setresuid 0), ipc, uts, net, pid, mnt (last:
   // TODO: it moves our root to the container's); then fork, so the program is born in the pid
   // TODO: namespace, and chdir('/').
+  // TODO(zh)：按这个顺序加入容器 pid 的每个还不是我们自己的命名空间：user（之后在其中成为 root：
+  // TODO(zh)：setresgid 0、setresuid 0）、ipc、uts、net、pid、mnt（最后：它把我们的根换成容器的根）；
+  // TODO(zh)：然后 fork，让程序生在该 pid 命名空间里，再 chdir('/')。
   for (const ns of /** @type {Namespace[]} */ (['user', 'ipc', 'uts', 'net', 'pid', 'mnt'])) {
     if (nslab.nsInode(s.pid, ns) === nslab.nsInode('self', ns)) continue;
     actions.push({ do: 'setns', path: `/proc/${s.pid}/ns/${ns}`, ns });
@@ -279,6 +303,7 @@ async function exec(name, argv) {
   try {
     // >>> level 8: exec-cgroups
     // TODO: while the child waits, write its pid to cgroup.procs of each of the container's cgroups.
+    // TODO(zh)：子进程等待时，把它的 pid 写进容器每个 cgroup 的 cgroup.procs。
     for (const dir of s.cgroups) writeFileSync(join(dir, 'cgroup.procs'), String(child.pid));
     // <<< level 8: exec-cgroups
     child.go();
