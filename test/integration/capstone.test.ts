@@ -2,7 +2,7 @@
 // judges the learner's minidock in a playground with a targeted hint, hint and solution (only once
 // the level was checked), image. The reference and its broken copies run in exercises.test.ts.
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { addonOnly, rootOnly } from '../00.setup.js';
@@ -54,11 +54,21 @@ describe('nslab capstone (integration)', function () {
     expect(solution.code, solution.stderr).to.equal(0);
     expect(solution.stdout).to.contain('// >>> level 1: uts');
     expect(solution.stdout).to.contain('sethostname');
+    // The learner writes level 1 where its TODO is (here: the solution they were shown), and it holds.
+    const skeletonBlock = /^ *\/\/ ── level 1: uts ──\n(?: *\/\/ TODO.*\n)+/m;
+    expect(source).to.match(skeletonBlock);
+    writeFileSync(join(dir, 'minidock.mjs'), source.replace(skeletonBlock, `${solution.stdout.trimEnd()}\n`));
+    const solved = await nslab(['capstone', 'check', '1', dir], { env });
+    expect(solved.code, solved.stdout + solved.stderr).to.equal(0);
+    expect(solved.stdout).to.contain('✓ level 1 holds. Next: nslab capstone check 2');
 
     const img = join(home, 'image');
     const image = await nslab(['capstone', 'image', img], { env });
     expect(image.code, image.stderr).to.equal(0);
     expect(existsSync(join(img, 'manifest.json'))).to.equal(true);
+    // Everything the image command made is the learner's, like init's files.
+    const owners = new Set([img, ...readdirSync(img, { recursive: true }).map((f) => join(img, String(f)))].map((f) => lstatSync(f).uid));
+    expect([...owners]).to.deep.equal([1000]);
     const bad = await nslab(['capstone', 'check', '42', dir], { env });
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.contain('levels are 0 to 8');

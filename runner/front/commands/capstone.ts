@@ -1,9 +1,9 @@
-// nslab capstone (DRAFT, branch `capstone`): the learner's own docker run. `init [dir]` writes
+// nslab capstone: the learner's own docker run. `init [dir]` writes
 // the skeleton of minidock (the reference with every level's code taken out) into a directory
 // the learner owns, with the shim through which it reaches nslab's addon.
-import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../../../addon/index.js';
 import { skeleton } from '../../../labs/13-capstone/skeleton.js';
@@ -28,6 +28,24 @@ export function learner(env: NodeJS.ProcessEnv = process.env): { uid: number; gi
   return { uid: me.uid, gid: me.gid, home: me.homedir };
 }
 
+type Learner = ReturnType<typeof learner>;
+
+/** mkdir -p, and each directory it made belongs to the learner (nslab runs as root under sudo). */
+function mkdirFor(who: Learner, dir: string): void {
+  const first = mkdirSync(dir, { recursive: true, mode: 0o755 });
+  if (first === undefined) return;
+  for (let d = dir; ; d = dirname(d)) {
+    chownSync(d, who.uid, who.gid);
+    if (d === first || d === dirname(d)) break;
+  }
+}
+
+/** `path` and everything below it (all of it made by this command) given to the learner; links are not followed. */
+function giveTo(who: Learner, path: string): void {
+  lchownSync(path, who.uid, who.gid);
+  if (lstatSync(path).isDirectory()) for (const name of readdirSync(path)) giveTo(who, join(path, name));
+}
+
 /** `nslab capstone init [dir]`: the skeleton, the shim and a README, owned by the learner. */
 export function init(dirArg: string | undefined, out: Out, lang: 'en' | 'zh'): number {
   const who = learner();
@@ -36,7 +54,7 @@ export function init(dirArg: string | undefined, out: Out, lang: 'en' | 'zh'): n
     throw new UsageError(
       t(`${echo(dir)} already holds a minidock.mjs: nslab will not overwrite your work (give another directory).`, `${echo(dir)} 里已经有 minidock.mjs：nslab 不会覆盖你的代码（请换一个目录）。`),
     );
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  mkdirFor(who, dir);
   const files: [string, string][] = [
     ['minidock.mjs', skeleton(readFileSync(referencePath(), 'utf8'))],
     ['nslab.mjs', `// nslab's addon, as the labs use it (written by nslab capstone init).\nexport * from ${JSON.stringify(pathToFileURL(join(packageRoot(), 'dist', 'addon', 'index.js')).href)};\n`],
@@ -46,7 +64,6 @@ export function init(dirArg: string | undefined, out: Out, lang: 'en' | 'zh'): n
     writeFileSync(p, text, { flag: 'wx', mode: 0o644 });
     chownSync(p, who.uid, who.gid);
   }
-  chownSync(dir, who.uid, who.gid);
   out(
     t(
       `minidock is in ${dir}: edit minidock.mjs level by level, then nslab capstone check 0, 1, 2 …`,
@@ -72,21 +89,20 @@ async function levelsOf() {
   return (await import('../../../labs/13-capstone/levels.js')).levels;
 }
 
-function levelArg(arg: string | undefined, count: number, lang: 'en' | 'zh'): number | undefined {
+function levelArg(arg: string | undefined, count: number): number | undefined {
   if (arg === undefined) return undefined;
   const n = Number(arg);
   if (!Number.isInteger(n) || n < 0 || n >= count)
     throw new UsageError(t(`There is no level ${echo(arg)}: levels are 0 to ${count - 1}.`, `没有第 ${echo(arg)} 级：级别是 0 到 ${count - 1}。`));
-  void lang;
   return n;
 }
 
-/** `nslab capstone check [N] [--dir D]`: the learner's minidock at level N (default: the first not done), judged in a playground. */
+/** `nslab capstone check [N] [dir]`: the learner's minidock (default ~/minidock) at level N (default: the first not done), judged in a playground. */
 async function check(o: Options, out: Out): Promise<number> {
   const { loadExercises, recordCheck } = await import('../tui/progress.js');
   const levels = await levelsOf();
   const done = loadExercises();
-  const n = levelArg(o.positional[1], levels.length, o.lang) ?? Math.max(0, levels.findIndex((l) => !done[`13-capstone/${l.id}`]?.done));
+  const n = levelArg(o.positional[1], levels.length) ?? Math.max(0, levels.findIndex((l) => !done[`13-capstone/${l.id}`]?.done));
   const level = levels[n]!;
   const dir = minidockDir(o.positional[2]);
   const { driver, prepareFor } = await import('../../../labs/13-capstone/levels.js');
@@ -107,9 +123,11 @@ async function check(o: Options, out: Out): Promise<number> {
   });
   for (const e of r.errors) out(o.lang === 'zh' ? `无法删除 ${e}` : `could not remove ${e}`);
   out(
-    passed
+    passed && n + 1 < levels.length
       ? t(`✓ level ${n} holds. Next: nslab capstone check ${n + 1}`, `✓ 第 ${n} 级通过。下一级：nslab capstone check ${n + 1}`)[o.lang]
-      : t(`level ${n} is not there yet: nslab capstone hint ${n}`, `第 ${n} 级还没有完成：nslab capstone hint ${n}`)[o.lang],
+      : passed
+        ? t(`✓ level ${n} holds: that was the last one. Your minidock runs containers with every mechanism of the labs.`, `✓ 第 ${n} 级通过：这是最后一级。你的 minidock 已用上各个实验里的全部机制来运行容器。`)[o.lang]
+        : t(`level ${n} is not there yet: nslab capstone hint ${n}`, `第 ${n} 级还没有完成：nslab capstone hint ${n}`)[o.lang],
   );
   return passed ? 0 : 1;
 }
@@ -123,13 +141,13 @@ export async function capstoneCommand(o: Options, out: Out): Promise<number> {
       return check(o, out);
     case 'hint': {
       const levels = await levelsOf();
-      const n = levelArg(arg, levels.length, o.lang) ?? 0;
+      const n = levelArg(arg, levels.length) ?? 0;
       levels[n]!.hints.forEach((h, i) => out(`${i + 1}. ${h[o.lang]}`));
       return 0;
     }
     case 'solution': {
       const levels = await levelsOf();
-      const n = levelArg(arg, levels.length, o.lang);
+      const n = levelArg(arg, levels.length);
       if (n === undefined) throw new UsageError(t('nslab capstone solution takes a level: nslab capstone solution 3.', 'nslab capstone solution 需要一个级别：nslab capstone solution 3。'));
       const tried = (await import('../tui/progress.js')).loadExercises()[`13-capstone/${levels[n]!.id}`];
       if (!tried)
@@ -146,12 +164,13 @@ export async function capstoneCommand(o: Options, out: Out): Promise<number> {
       const { buildImage } = await import('../../../labs/13-capstone/image.js');
       const who = learner();
       const dir = resolve(arg ?? join(who.home, 'minidock', 'image'));
-      mkdirSync(dir, { recursive: true, mode: 0o755 });
+      mkdirFor(who, dir);
       buildImage(dir);
+      giveTo(who, dir);
       out(t(`The image is in ${dir} (manifest.json, config, two layer tarballs).`, `镜像在 ${dir}（manifest.json、配置和两个层的 tar 包）。`)[o.lang]);
       return 0;
     }
     default:
-      throw new UsageError(t('nslab capstone takes init [dir], check [N], hint N, solution N or image [dir].', 'nslab capstone 接受 init [目录]、check [N]、hint N、solution N 或 image [目录]。'));
+      throw new UsageError(t('nslab capstone takes init [dir], check [N] [dir], hint N, solution N or image [dir].', 'nslab capstone 接受 init [目录]、check [N] [目录]、hint N、solution N 或 image [目录]。'));
   }
 }
