@@ -36,7 +36,7 @@ describe('nslab try (integration)', function () {
     for (const lab of await loadAllLabs()) {
       expect(r.stdout).to.contain(lab.id);
       expect((lab.exercises ?? lab.levels)?.length ?? 0, lab.id).to.be.at.least(2);
-      for (const ex of lab.exercises ?? []) expect(r.stdout).to.match(new RegExp(`^  ${ex.id} `, 'm'));
+      for (const ex of [...(lab.exercises ?? []), ...(lab.levels ?? [])]) expect(r.stdout).to.match(new RegExp(`^  ${ex.id} `, 'm'));
     }
     expect(r.stdout).to.match(/^0 of \d+ exercises done/m);
   });

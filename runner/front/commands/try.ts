@@ -71,6 +71,9 @@ async function listExercises(o: Options, out: Out): Promise<number> {
       const vm = ex.vmOnly ? t(' (--vm)', '（--vm）')[lang] : '';
       out(`  ${ex.id.padEnd(18)} ${state(p, lang).padEnd(12)} ${ex.title[lang]}${vm}  [${KIND[ex.kind][lang]}]`);
     }
+    // The capstone's levels are checked with nslab capstone check N, not with try.
+    for (const level of lab.levels ?? []) out(`  ${level.id.padEnd(18)} ${state(done[keyOf(lab, level)], lang).padEnd(12)} ${level.title[lang]}`);
+    if (lab.levels) out(t('  (nslab capstone init, then nslab capstone check N)', '  （先 nslab capstone init，再 nslab capstone check N）')[lang]);
   }
   out(t(`${finished} of ${total} exercises done. Start one: nslab try <lab> <exercise>`, `已完成 ${finished}/${total} 个练习。开始一个：nslab try <实验> <练习>`)[lang]);
   return 0;
