@@ -62,13 +62,19 @@ describe('nslab capstone (integration)', function () {
     expect(solved.code, solved.stdout + solved.stderr).to.equal(0);
     expect(solved.stdout).to.contain('✓ level 1 holds. Next: nslab capstone check 2');
 
-    const img = join(home, 'image');
-    const image = await nslab(['capstone', 'image', img], { env });
+    const image = await nslab(['capstone', 'image', dir], { env });
     expect(image.code, image.stderr).to.equal(0);
+    const img = join(dir, 'image');
     expect(existsSync(join(img, 'manifest.json'))).to.equal(true);
-    // Everything the image command made is the learner's, like init's files.
+    // The tarballs are the learner's, like init's files; the unpacked layers keep the image's owners.
     const owners = new Set([img, ...readdirSync(img, { recursive: true }).map((f) => join(img, String(f)))].map((f) => lstatSync(f).uid));
     expect([...owners]).to.deep.equal([1000]);
+    expect(lstatSync(join(dir, 'layers', '1', 'bin', 'busybox')).uid).to.equal(0);
+    expect(lstatSync(join(dir, 'layers', '2', 'etc', 'motd')).isCharacterDevice(), 'the whiteout, as overlayfs wants it').to.equal(true);
+    expect(image.stdout).to.contain(`run --layers ${join(dir, 'layers', '2')}:${join(dir, 'layers', '1')} -- /bin/sh`);
+    const twice = await nslab(['capstone', 'image', dir], { env });
+    expect(twice.code).to.equal(2);
+    expect(twice.stderr).to.contain('exists already');
     const bad = await nslab(['capstone', 'check', '42', dir], { env });
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.contain('levels are 0 to 8');

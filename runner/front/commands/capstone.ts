@@ -1,7 +1,7 @@
 // nslab capstone: the learner's own docker run. `init [dir]` writes
 // the skeleton of minidock (the reference with every level's code taken out) into a directory
 // the learner owns, with the shim through which it reaches nslab's addon.
-import { chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -161,13 +161,34 @@ export async function capstoneCommand(o: Options, out: Out): Promise<number> {
       return 0;
     }
     case 'image': {
-      const { buildImage } = await import('../../../labs/13-capstone/image.js');
+      // Like docker save then docker load: the tarballs are the learner's; the unpacked layers keep
+      // the image's owners (root), as a runtime's store does.
+      const { buildImage, unpackLayers } = await import('../../../labs/13-capstone/image.js');
       const who = learner();
-      const dir = resolve(arg ?? join(who.home, 'minidock', 'image'));
-      mkdirFor(who, dir);
-      buildImage(dir);
-      giveTo(who, dir);
-      out(t(`The image is in ${dir} (manifest.json, config, two layer tarballs).`, `镜像在 ${dir}（manifest.json、配置和两个层的 tar 包）。`)[o.lang]);
+      const dir = resolve(arg ?? join(who.home, 'minidock'));
+      const [image, layers] = [join(dir, 'image'), join(dir, 'layers')];
+      for (const p of [image, layers])
+        if (existsSync(p))
+          throw new UsageError(t(`${echo(p)} exists already: nslab will not overwrite it (remove it, or give another directory).`, `${echo(p)} 已经存在：nslab 不会覆盖它（请删掉它，或换一个目录）。`));
+      let branches: string[];
+      try {
+        mkdirFor(who, image);
+        buildImage(image);
+        giveTo(who, image);
+        mkdirSync(layers, { mode: 0o755 });
+        branches = unpackLayers(image, layers);
+      } catch (e) {
+        // Nothing half-made is left: both folders are ours (they did not exist a moment ago).
+        for (const p of [image, layers]) rmSync(p, { recursive: true, force: true });
+        throw e;
+      }
+      const md = join(dir, 'minidock.mjs');
+      out(
+        t(
+          `The image is in ${image} (manifest.json, config, two layer tarballs, as docker save writes them), unpacked in ${layers} (owned by root, as the image says; the whiteout made for overlayfs). Try your minidock on it: sudo node ${md} run --layers ${branches.join(':')} -- /bin/sh`,
+          `镜像在 ${image}（manifest.json、配置和两个层的 tar 包，和 docker save 写的一样），已解开在 ${layers}（属主按镜像所写为 root；whiteout 已按 overlayfs 的要求做好）。用你的 minidock 试试：sudo node ${md} run --layers ${branches.join(':')} -- /bin/sh`,
+        )[o.lang],
+      );
       return 0;
     }
     default:
