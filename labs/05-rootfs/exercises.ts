@@ -1,10 +1,9 @@
 // 05-rootfs, by hand: the learner builds a root of their own with ldd and enters it. The checks
 // stat /proc/PID/root against the folder, read the process's mount table, join its mount
 // namespace to see where that lands, and read a program's ELF header for the loader it names.
-import { chmodSync, closeSync, copyFileSync, lstatSync, openSync, readSync, readlinkSync, statSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { NsError, probePath } from '../../addon/index.js';
-import { exercise, mountAt, mountsOf, t, tool, type PlaygroundView, type Text } from '../../runner/kit/index.js';
+import { exercise, landing, mountAt, mountsOf, placeLandingProbe, t, tool, type Landing, type PlaygroundView, type Text } from '../../runner/kit/index.js';
 
 /** A file's identity as the kernel has it: device:inode (null: no such file). */
 function fileId(path: string): string | null {
@@ -21,7 +20,6 @@ function fileId(path: string): string | null {
 const ROOTFS = 'rootfs';
 
 /** Where a process that joins a mount namespace (setns, as nsenter -m does) lands. */
-export type Landing = 'playground-root' | 'elsewhere' | 'unknown';
 
 /** A process whose root is ./rootfs, and what its mount namespace still holds of the playground's tree. */
 export interface Rooted {
@@ -45,26 +43,6 @@ export interface RootWorld {
   readonly rooted: readonly Rooted[];
   /** Other processes whose root is neither ./rootfs nor the playground's /. */
   readonly elsewhere: readonly { readonly inside: number; readonly comm: string; readonly rootId: string | null }[];
-}
-
-/** A copy of nslab's static probe in the working directory: on the playground's tree, never in ./rootfs. */
-const PROBE = '.nslab-probe';
-
-async function landing(pg: PlaygroundView, pid: number): Promise<Landing> {
-  // The probe copy runs only where the playground's tree is the root. Its path is first proven
-  // to run from the playground itself: a probe that cannot run anywhere tells nothing.
-  const probe = join(pg.dir, PROBE);
-  const runs = async (who: number): Promise<boolean | undefined> => {
-    try {
-      await pg.runIn(who, ['mnt'], [probe]);
-      return true;
-    } catch (e) {
-      return e instanceof NsError && e.code === 'ENOENT' ? false : undefined;
-    }
-  };
-  if ((await runs(pg.init)) !== true) return 'unknown';
-  const there = await runs(pid);
-  return there === true ? 'playground-root' : there === false ? 'elsewhere' : 'unknown';
 }
 
 async function rootWorld(pg: PlaygroundView): Promise<RootWorld> {
@@ -132,10 +110,7 @@ export const pivot = exercise<RootWorld>({
     `每个进程的 /proc/PID/root（device:inode，与 ./${ROOTFS} 比较）、它的 /proc/PID/mountinfo、加入它的 mount namespace 的进程在 / 看到什么，以及它的 /proc/1/root`,
   ),
   requirements: [tool('unshare', 'util-linux'), tool('pivot_root', 'util-linux')],
-  setup: (dir: string) => {
-    copyFileSync(probePath(), join(dir, PROBE));
-    chmodSync(join(dir, PROBE), 0o755);
-  },
+  setup: placeLandingProbe,
   observe: rootWorld,
   conditions: [
     {

@@ -5,18 +5,21 @@
 // namespaces, the cgroups' own limit files. The driver starts containers whose command is
 // `sleep 6001` (c1) and `sleep 6002` (c2), so the checks find them by their argv. A level N
 // check re-checks the essentials of the levels below it.
-import { chmodSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { NsError, packageRoot, probePath } from '../../addon/index.js';
+import { packageRoot } from '../../addon/index.js';
 import {
   exercise,
+  landing,
   mountAt,
   mountsOf,
+  placeLandingProbe,
   t,
   tool,
   tryRead,
   type Condition,
+  type Landing,
   type Exercise,
   type MountLine,
   type PgProcess,
@@ -46,7 +49,6 @@ const CPUS = 0.2;
 const IMAGE = 'image';
 const LAYERS = 'layers';
 /** A copy of nslab's static probe on the playground's tree: a joining process that can run it has the playground's root. */
-const PROBE = '.nslab-probe';
 /** What the level-4 throwaway container writes into its root: it must be gone with it. */
 const SCRATCH = 'c0-was-here';
 const LIMITED = ['cpu', 'memory', 'pids'] as const;
@@ -105,7 +107,7 @@ export interface ContainerSeen {
   /** Level ≥ 3: mount points of the playground's root file system in its namespace. */
   readonly oldRoot: readonly string[];
   /** Level ≥ 3: a process joining its mount namespace lands on the playground's / (or: could not tell). */
-  readonly landing: 'playground-root' | 'elsewhere' | 'unknown';
+  readonly landing: Landing;
   /** Level ≥ 4: what its root holds. */
   readonly files: { readonly motd: boolean; readonly hello: boolean; readonly busybox: boolean };
   readonly net?: NetSeen;
@@ -241,22 +243,6 @@ async function netOf(pg: PlaygroundView, pid: number): Promise<NetSeen | undefin
   } catch {
     return undefined;
   }
-}
-
-/** Where a process that joins `pid`'s mount namespace lands: the probe copy runs only on the playground's tree. */
-async function landing(pg: PlaygroundView, pid: number): Promise<ContainerSeen['landing']> {
-  const probe = join(pg.dir, PROBE);
-  const runs = async (who: number): Promise<boolean | undefined> => {
-    try {
-      await pg.runIn(who, ['mnt'], [probe]);
-      return true;
-    } catch (e) {
-      return e instanceof NsError && e.code === 'ENOENT' ? false : undefined;
-    }
-  };
-  if ((await runs(pg.init)) !== true) return 'unknown';
-  const there = await runs(pid);
-  return there === true ? 'playground-root' : there === false ? 'elsewhere' : 'unknown';
 }
 
 async function seen(pg: PlaygroundView, p: PgProcess, level: number, top: MountLine | undefined): Promise<ContainerSeen> {
@@ -1315,8 +1301,7 @@ export function prepareFor(dir: string, level: number, who: 'learner' | 'referen
     buildImage(join(dir, IMAGE));
     mkdirSync(join(dir, LAYERS));
     unpackLayers(join(dir, IMAGE), join(dir, LAYERS));
-    copyFileSync(probePath(), join(dir, PROBE));
-    chmodSync(join(dir, PROBE), 0o755);
+    placeLandingProbe(dir);
   }
 }
 

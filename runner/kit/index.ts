@@ -7,6 +7,7 @@ export { exercise } from '../core/exercise.js';
 export { LEARNER_UID, PLAYGROUND_HOSTNAME, openPlayground, PlaygroundUnavailable, type PlaygroundRun } from '../core/playground.js';
 export { step, t, say, LabError, errorText } from '../core/model.js';
 export { examples, madeUpProbe, type StepExamples } from './examples.js';
+export { landing, LANDING_PROBE, placeLandingProbe, type Landing } from './landing.js';
 export type { Entry } from '../core/journal.js';
 export {
   hostMountinfoOf,
