@@ -176,6 +176,9 @@ export class Child {
     this.stdout = sock(raw.stdout, true);
     this.stderr = sock(raw.stderr, true);
     this.syncFd = raw.syncFd >= 0 ? new Socket({ fd: raw.syncFd, readable: false, writable: true }) : null;
+    // A child that died while it waited (killed by a stop) makes go()'s write fail with EPIPE: that
+    // death is reported by ready() and exited, so the write error itself is dropped, never thrown.
+    this.syncFd?.on('error', () => undefined);
     this.exited = new Promise((resolve, reject) => {
       try {
         binding().watchExit(raw.pid, raw.pidfd, (code, signal) => {

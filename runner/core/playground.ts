@@ -10,8 +10,10 @@
 // through two FIFOs in the run's private directory: a request line "cmd<TAB>arg", then a reply
 // whose first line is the exit status.
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, read as readCb, writeFileSync, accessSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, writeFileSync, accessSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
 import { NAMESPACES, nsInode, packageRoot, run, type Child, type Namespace, type RunResult, type SetupAction } from '../../addon/index.js';
 import { recoverAll } from './cleanup.js';
 import { LabContext } from './context.js';
@@ -272,6 +274,8 @@ export async function openPlayground<O>(lab: Lab, ex: Exercise<O>, opts: Playgro
   const lang = opts.lang;
   const blocked = await whyUnavailable(lab, ex);
   if (blocked) throw blocked;
+  // A run already stopped opens nothing (lab 13 opens one playground per level).
+  if (opts.signal.aborted) throw new LabError(t('stopped before the playground opened', '练习场打开之前已被停止'));
   ensureRunDir();
   recoverAll(lang);
   const ctx = new LabContext(lab, lang, opts.signal, (ev) => {
@@ -417,6 +421,7 @@ export async function openPlayground<O>(lab: Lab, ex: Exercise<O>, opts: Playgro
     process.on('SIGTERM', teardown);
     process.on('SIGHUP', teardown);
     opts.signal.addEventListener('abort', teardown, { once: true });
+    if (opts.signal.aborted) teardown(); // stopped while the playground was being made
     const judge = new Judge(lab, ex, lang, req, resp);
     try {
       for (const g of groups) writeFileSync(join(g.path, 'cgroup.procs'), String(child.pid));
@@ -512,7 +517,8 @@ class Judge<O> {
   answer: string | undefined;
   private hintsShown = 0;
   private stopped = false;
-  private reqFd: number | undefined;
+  private requests: Socket | undefined;
+  private lines: Interface | undefined;
   constructor(
     private readonly lab: Lab,
     private readonly ex: Exercise<O>,
@@ -525,32 +531,18 @@ class Judge<O> {
 
   start(view: PlaygroundView, onJudge: (j: Judgement) => void): void {
     // O_RDWR: the FIFO always has a writer (us), so reads wait for a request instead of seeing EOF.
-    this.reqFd = openSync(this.req, fsConstants.O_RDWR);
-    this.running = this.loop(view, onJudge);
+    // Read through the event loop (a socket on the non-blocking fd), never with a blocking read in
+    // libuv's thread pool: such a read would keep nslab from exiting on any path that skips stop().
+    const fd = openSync(this.req, fsConstants.O_RDWR | fsConstants.O_NONBLOCK);
+    this.requests = new Socket({ fd, readable: true, writable: false });
+    this.requests.on('error', () => undefined);
+    this.lines = createInterface({ input: this.requests, crlfDelay: Infinity });
+    this.running = this.loop(this.lines, view, onJudge);
   }
 
-  private readLine(fd: number): Promise<string | undefined> {
-    return new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      const more = () => {
-        const buf = Buffer.alloc(4096);
-        readCb(fd, buf, 0, buf.length, null, (err, n) => {
-          if (err || n === 0 || this.stopped) return resolve(undefined);
-          chunks.push(buf.subarray(0, n));
-          const all = Buffer.concat(chunks).toString('utf8');
-          if (all.includes('\n')) resolve(all.slice(0, all.indexOf('\n')));
-          else more();
-        });
-      };
-      more();
-    });
-  }
-
-  private async loop(view: PlaygroundView, onJudge: (j: Judgement) => void): Promise<void> {
-    const fd = this.reqFd!;
-    for (;;) {
-      const line = await this.readLine(fd);
-      if (line === undefined || this.stopped) return;
+  private async loop(lines: Interface, view: PlaygroundView, onJudge: (j: Judgement) => void): Promise<void> {
+    for await (const line of lines) {
+      if (this.stopped) return;
       const tab = line.indexOf('\t');
       const cmd = tab < 0 ? line : line.slice(0, tab);
       const arg = tab < 0 ? '' : line.slice(tab + 1).trim();
@@ -628,16 +620,11 @@ class Judge<O> {
   /** Stop answering: wake the pending read (we hold a writer end too) and a reply waiting for a reader. */
   async stop(): Promise<void> {
     this.stopped = true;
-    const fd = this.reqFd;
-    if (fd === undefined) return;
-    this.reqFd = undefined;
-    try {
-      writeFileSync(fd, '\n');
-    } catch {
-      // nothing waits
-    }
+    this.lines?.close(); // ends the loop's iteration
+    this.requests?.destroy();
+    [this.lines, this.requests] = [undefined, undefined];
     await this.running;
-    closeSync(fd);
   }
+
 }
 
