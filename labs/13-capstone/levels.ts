@@ -33,6 +33,8 @@ export const C1 = '6001';
 export const C2 = '6002';
 /** The first child c1's shell starts (level 6): where it is tells where c1 was at exec. */
 export const FIRST_CHILD = '6006';
+/** c1's busy second at level 6 and on (busybox's timeout ends the loop). */
+const BUSY = `timeout 1 sh -c "while :; do :; done"`;
 /** What `minidock exec c1 --` runs (level 8). */
 export const EXEC = '6009';
 /** Level 0: `minidock run -- sh -c 'exit 3'`, then the driver starts `sleep 6100+$?`. */
@@ -48,7 +50,6 @@ const CPUS = 0.2;
 /** The working directory's image (docker save layout) and its unpacked layers. */
 const IMAGE = 'image';
 const LAYERS = 'layers';
-/** A copy of nslab's static probe on the playground's tree: a joining process that can run it has the playground's root. */
 /** What the level-4 throwaway container writes into its root: it must be gone with it. */
 const SCRATCH = 'c0-was-here';
 const LIMITED = ['cpu', 'memory', 'pids'] as const;
@@ -67,6 +68,8 @@ export interface GroupSeen {
   readonly playgrounds: boolean;
   /** The limit its files say: cpu as a fraction of one CPU, memory in bytes, pids a count; undefined = none. */
   readonly limit: number | undefined;
+  /** cpu only: how often the kernel has throttled the group (cpu.stat nr_throttled, v1 and v2). */
+  readonly throttled?: number;
 }
 
 /** A device as `ip -j -d addr` prints it (the fields the checks read). */
@@ -226,7 +229,9 @@ function groupsOf(pid: number, pg: PlaygroundView): Partial<Record<Limited, Grou
     const base = pgs.get(key) ?? '/';
     const rel = path === base ? '' : base !== '/' && path.startsWith(`${base}/`) ? path.slice(base.length) : path;
     const version = key === r ? 1 : 2;
-    out[r] = { version, shown: `${mount}${rel}`, playgrounds: path === base, limit: limitOf(join(mount, path), r, version) };
+    const dir = join(mount, path);
+    const throttled = r === 'cpu' ? num(/^nr_throttled (\d+)$/m.exec(tryRead(join(dir, 'cpu.stat')) ?? '')?.[1]) : undefined;
+    out[r] = { version, shown: `${mount}${rel}`, playgrounds: path === base, limit: limitOf(dir, r, version), ...(throttled !== undefined ? { throttled } : {}) };
   }
   return out;
 }
@@ -762,6 +767,29 @@ const limits: Condition<LevelWorld> = {
   },
 };
 
+/** The CPU limit measured: c1's busy second made the kernel throttle its cpu group. */
+const throttled: Condition<LevelWorld> = {
+  id: 'cpu-throttled',
+  description: t(
+    `The CPU limit is enforced: c1's busy second (${BUSY}) made the kernel throttle its cpu group (cpu.stat nr_throttled ≥ 1).`,
+    `CPU 限制确实生效：c1 忙碌的那一秒（${BUSY}）让内核限流了它的 cpu 组（cpu.stat 里 nr_throttled ≥ 1）。`,
+  ),
+  evaluate: (o) => {
+    const g = o.c1?.cgroups.cpu;
+    const n = g !== undefined && !g.playgrounds ? g.throttled : undefined;
+    return judged(n !== undefined && n >= 1, g ? `${g.shown}/cpu.stat: nr_throttled ${g.throttled ?? '?'}` : '-', 'nr_throttled ≥ 1', () =>
+      o.c1 === undefined
+        ? noContainer(o)
+        : g === undefined || g.playgrounds
+          ? t("c1 has no cpu group of its own, so nothing limits its CPU: see the limits condition above.", 'c1 没有自己的 cpu 组，没有任何东西限制它的 CPU：见上面关于限制的条件。')
+          : t(
+              `${g.shown} held c1's busy loop but was never throttled: its quota is ${limitShown('cpu', g.limit)}; write cpu.cfs_quota_us (v1) or cpu.max (v2) before the child goes.`,
+              `${g.shown} 里跑着 c1 的忙循环，却从未被限流：它的配额是 ${limitShown('cpu', g.limit)}；请在子进程继续之前写好 cpu.cfs_quota_us（v1）或 cpu.max（v2）。`,
+            ),
+    );
+  },
+};
+
 const joinedBeforeExec: Condition<LevelWorld> = {
   id: 'joined-before-exec',
   description: t(
@@ -899,7 +927,7 @@ const execCgroups: Condition<LevelWorld> = {
  * child stays in the groups its parent was in at that moment. (start-stop-daemon -b, not `&`:
  * busybox sh wants /dev/null for a background job, and the image has an empty /dev.)
  */
-export const C1_FORKS = `sh -c 'start-stop-daemon -S -b -n first${FIRST_CHILD} -a /bin/sleep -- ${FIRST_CHILD}; exec sleep ${C1}'`;
+export const C1_FORKS = `sh -c 'start-stop-daemon -S -b -n first${FIRST_CHILD} -a /bin/sleep -- ${FIRST_CHILD}; ${BUSY}; exec sleep ${C1}'`;
 
 const sq = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
@@ -1176,8 +1204,8 @@ const DEFS: readonly LevelDef[] = [
   {
     title: t('Level 6: cgroup limits', '第 6 级：cgroup 限制'),
     task: t(
-      `--cpus F, --memory SIZE and --pids N put the container in a group minidock-NAME of each hierarchy that has the controller (cgroup v1 or v2), with the limit written there, and the child joins them while it waits, before exec. The check runs c1 with --cpus ${CPUS} --memory 32m --pids ${PIDS} and a command that forks sleep ${FIRST_CHILD} the moment it starts, then becomes sleep ${C1} (${C1_FORKS}). Then run ${check(6)}.`,
-      `--cpus F、--memory SIZE、--pids N 会把容器放进每个含有相应子系统的层级里的 minidock-NAME 组（cgroup v1 或 v2 均可），限制写在那里；子进程在等待时、exec 之前加入这些组。check 会用 --cpus ${CPUS} --memory 32m --pids ${PIDS} 运行 c1，命令一启动就 fork 出 sleep ${FIRST_CHILD}，然后变成 sleep ${C1}（${C1_FORKS}）。然后运行 ${check(6)}。`,
+      `--cpus F, --memory SIZE and --pids N put the container in a group minidock-NAME of each hierarchy that has the controller (cgroup v1 or v2), with the limit written there, and the child joins them while it waits, before exec. The check runs c1 with --cpus ${CPUS} --memory 32m --pids ${PIDS} and a command that forks sleep ${FIRST_CHILD} the moment it starts, keeps a CPU busy for a second, then becomes sleep ${C1} (${C1_FORKS}). Then run ${check(6)}.`,
+      `--cpus F、--memory SIZE、--pids N 会把容器放进每个含有相应子系统的层级里的 minidock-NAME 组（cgroup v1 或 v2 均可），限制写在那里；子进程在等待时、exec 之前加入这些组。check 会用 --cpus ${CPUS} --memory 32m --pids ${PIDS} 运行 c1，命令一启动就 fork 出 sleep ${FIRST_CHILD}，让一个 CPU 忙上一秒，然后变成 sleep ${C1}（${C1_FORKS}）。然后运行 ${check(6)}。`,
     ),
     hints: [
       t(
@@ -1190,10 +1218,10 @@ const DEFS: readonly LevelDef[] = [
       ),
     ],
     looksAt: t(
-      `/proc/PID/cgroup of c1 and of sleep ${FIRST_CHILD}, and the limit files of c1's groups`,
-      `c1 与 sleep ${FIRST_CHILD} 的 /proc/PID/cgroup，以及 c1 所在组的限制文件`,
+      `/proc/PID/cgroup of c1 and of sleep ${FIRST_CHILD}, the limit files of c1's groups and its cpu group's cpu.stat`,
+      `c1 与 sleep ${FIRST_CHILD} 的 /proc/PID/cgroup、c1 所在组的限制文件，以及它的 cpu 组的 cpu.stat`,
     ),
-    own: [limits, joinedBeforeExec],
+    own: [limits, throttled, joinedBeforeExec],
     essentials: [limits],
     broken: [
       { id: 'no-cgroups', what: t('the limits are not applied', '没有应用限制'), make: without(6, 'cgroups'), fails: 'limits', hint: "still in the playground's own" },
