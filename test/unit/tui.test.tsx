@@ -12,7 +12,7 @@ import { hostSnapshot } from '../helpers.js';
 import { catalogue } from '../../labs/index.js';
 import { step, type About, type Lab, type PlannedLab } from '../../runner/core/model.js';
 import { App } from '../../runner/front/tui/App.js';
-import { menuLines, type ListEntry } from '../../runner/front/tui/format.js';
+import { capstoneNote, menuLines, type ListEntry } from '../../runner/front/tui/format.js';
 import { displayWidth } from '../../runner/front/report/text.js';
 import { openEarlyMenu, splitKeys } from '../../runner/front/tui/first-frame.js';
 import { progressFile } from '../../runner/front/tui/progress.js';
@@ -470,5 +470,14 @@ describe('the tour menu before Ink has loaded', function () {
 
   it('splits raw input into keys: escape sequences whole, a lone ESC as Escape', function () {
     expect(splitKeys('jk\x1b[A\x1bOB\r名\x1b')).to.deep.equal(['j', 'k', '\x1b[A', '\x1bOB', '\r', '名', '\x1b']);
+  });
+});
+
+describe('t on the capstone (TUI)', function () {
+  it('says how it is checked, how many levels hold and which to check next, in both languages', function () {
+    const done = [true, true, false, false, false, false, false, false, false];
+    expect(capstoneNote(done, 'en')).to.match(/nslab capstone init.*\. 2\/9 levels hold; next: nslab capstone check 2$/);
+    expect(capstoneNote(done, 'zh')).to.match(/。已通过 2\/9 级；下一级：nslab capstone check 2$/);
+    expect(capstoneNote(done.map(() => true), 'en')).to.match(/all 9 levels hold$/);
   });
 });

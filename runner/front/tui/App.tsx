@@ -15,6 +15,7 @@ import {
   isLab,
   labHeader,
   labState,
+  capstoneNote,
   liveLines,
   MAX_WIDTH,
   menuLines,
@@ -196,7 +197,8 @@ export function App(p: AppProps) {
   };
   const openTry = (lab: Lab | undefined) => {
     if (!lab) setNote(WORDS.notLoaded[langRef.current]);
-    else if (!lab.exercises?.length) setNote((lab.levels?.length ? WORDS.capstoneHow : WORDS.noExercise)[langRef.current]);
+    else if (lab.levels?.length) setNote(capstoneNote(lab.levels.map((l) => tried[`${lab.id}/${l.id}`]?.done === true), langRef.current));
+    else if (!lab.exercises?.length) setNote(WORDS.noExercise[langRef.current]);
     else if (p.suspend) setShellFor({ kind: 'try', lab });
   };
 

@@ -153,6 +153,17 @@ export function isLab(e: ListEntry): e is Lab {
 }
 
 /** What the list says when Enter is pressed on a planned lab. */
+/** What t says on the capstone: how it is checked, how many levels hold, and the next one to check. */
+export function capstoneNote(done: readonly boolean[], lang: Lang): string {
+  const next = done.indexOf(false);
+  const held = done.filter(Boolean).length;
+  const where =
+    next < 0
+      ? t(`all ${done.length} levels hold`, `全部 ${done.length} 级都已通过`)
+      : t(`${held}/${done.length} levels hold; next: nslab capstone check ${next}`, `已通过 ${held}/${done.length} 级；下一级：nslab capstone check ${next}`);
+  return `${WORDS.capstoneHow[lang]}${lang === 'zh' ? '。' : '. '}${where[lang]}`;
+}
+
 export function plannedNote(id: string, lang: Lang): string {
   return lang === 'zh' ? `${id} 尚未提供。` : `${id} is not yet available.`;
 }
