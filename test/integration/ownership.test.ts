@@ -169,16 +169,24 @@ describe('ownership: nslab touches only what it made (integration)', function ()
   });
 
   it('a second cgroup lab waits for the first, says for whom, and both pass', async function () {
-    // Given 09 running (it measures CPU time) and 10 started next to it (it switches the cgroup2 root)
+    // Given 10 running (it switches the cgroup2 root's controllers) and another 10 started next to
+    // it (09 takes the same lock: every cgroup lab does)
     const before = hostSnapshot();
-    const first = nslab(['run', '09-cgroups']);
-    await new Promise((r) => setTimeout(r, 600));
+    const first = nslab(['run', '10-cgroup-v2']);
+    const holder = () => {
+      try {
+        return readFileSync(join(RUN_DIR, 'locks', 'cgroups.lock'), 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    await eventually(() => holder().includes('10-cgroup-v2'), 'the first run to take the cgroups lock', 10_000);
     const second = await nslab(['run', '10-cgroup-v2']);
     const one = await first;
     // Then the second waited, said for whom, and both passed
     expect(one.code, one.stdout.slice(-2000)).to.equal(0);
     expect(second.code, second.stdout.slice(-2000)).to.equal(0);
-    expect(second.stdout).to.match(/10-cgroup-v2: waiting for 09-cgroups run \d+ to finish \(resource: cgroups\)/);
+    expect(second.stdout).to.match(/10-cgroup-v2: waiting for 10-cgroup-v2 run \d+ to finish \(resource: cgroups\)/);
     expect(hostSnapshot()).to.deep.equal(before);
   });
 
