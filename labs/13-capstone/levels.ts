@@ -7,8 +7,6 @@
 // check re-checks the essentials of the levels below it.
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { packageRoot } from '../../addon/index.js';
 import {
   exercise,
   landing,
@@ -27,7 +25,7 @@ import {
   type Text,
 } from '../../runner/kit/index.js';
 import { buildImage, unpackLayers } from './image.js';
-import { withoutStep } from './skeleton.js';
+import { addonShim, referencePath, withoutStep } from './skeleton.js';
 
 export const C1 = '6001';
 export const C2 = '6002';
@@ -1301,11 +1299,6 @@ const DEFS: readonly LevelDef[] = [
   },
 ];
 
-/** Where the reference runtime lives in the package (plain ESM, shipped as is). */
-export function referencePath(): string {
-  return join(packageRoot(), 'labs', '13-capstone', 'minidock', 'reference.mjs');
-}
-
 export const brokenFile = (level: number, id: string) => `broken-${level}-${id}.mjs`;
 
 /**
@@ -1318,10 +1311,7 @@ export function prepareFor(dir: string, level: number, who: 'learner' | 'referen
   if (who === 'reference') {
     const reference = readFileSync(referencePath(), 'utf8');
     writeFileSync(join(dir, 'reference.mjs'), reference);
-    writeFileSync(
-      join(dir, 'nslab.mjs'),
-      `// nslab's addon, as the labs use it.\nexport * from ${JSON.stringify(pathToFileURL(join(packageRoot(), 'dist', 'addon', 'index.js')).href)};\n`,
-    );
+    writeFileSync(join(dir, 'nslab.mjs'), addonShim());
     for (const b of DEFS[level]!.broken) writeFileSync(join(dir, brokenFile(level, b.id)), b.make(reference));
   }
   if (level >= 3) {

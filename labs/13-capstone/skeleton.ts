@@ -2,7 +2,21 @@
 // block between `// >>> level N: step` and `// <<< level N: step` becomes its `// TODO:` lines
 // (English) and `// TODO(zh)：` lines (Chinese), both kept.
 // Generated, never stored, so the skeleton and the reference cannot drift apart.
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { packageRoot } from '../../addon/index.js';
 import { LabError, t } from '../../runner/kit/index.js';
+
+/** Where the reference runtime lives in the package (plain ESM, shipped as is). */
+export function referencePath(): string {
+  return join(packageRoot(), 'labs', '13-capstone', 'minidock', 'reference.mjs');
+}
+
+/** minidock's nslab.mjs: the addon as the labs use it, re-exported from this installation. */
+export function addonShim(): string {
+  const addon = pathToFileURL(join(packageRoot(), 'dist', 'addon', 'index.js')).href;
+  return `// nslab's addon, as the labs use it (written by nslab capstone init).\nexport * from ${JSON.stringify(addon)};\n`;
+}
 
 /** One level block of the reference: where it is and what the learner is asked to write there. */
 export interface LevelBlock {

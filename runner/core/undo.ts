@@ -264,8 +264,16 @@ function act(entry: Entry, run: RunRef): void {
       return;
     case 'loop': {
       const file = join(run.dir, entry.rel);
-      const backing = tryRead(`/sys/block/${entry.device.slice('/dev/'.length)}/loop/backing_file`)?.trim().replace(/ \(deleted\)$/, '');
-      if (backing === file) tool('losetup', ['-d', entry.device]);
+      const backing = () => tryRead(`/sys/block/${entry.device.slice('/dev/'.length)}/loop/backing_file`)?.trim().replace(/ \(deleted\)$/, '');
+      if (backing() !== file) return;
+      tool('losetup', ['-d', entry.device]);
+      // A device still open (a reader of ours that is being killed) is only marked for autoclear:
+      // the kernel lets it go once the last opener closes. Wait for that, so nothing outlives the run.
+      const deadline = Date.now() + 5000;
+      while (backing() === file) {
+        if (Date.now() > deadline) throw new Error(`${entry.device} is still open after losetup -d: the kernel will detach it when its last user closes it`);
+        sleepSync(20);
+      }
       return;
     }
     case 'dm':

@@ -52,7 +52,7 @@ describe('capstone skeleton (unit)', function () {
 
   it('the shipped reference has English and Chinese TODO lines in every block, the Chinese with full-width punctuation', async function () {
     const { readFileSync } = await import('node:fs');
-    const { referencePath } = await import('../../runner/front/commands/capstone.js');
+    const { referencePath } = await import('../../labs/13-capstone/skeleton.js');
     const blocks = levelBlocks(readFileSync(referencePath(), 'utf8'));
     expect(blocks.length).to.be.at.least(9);
     for (const b of blocks) {

@@ -4,15 +4,8 @@
 import { chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { packageRoot } from '../../../addon/index.js';
-import { skeleton } from '../../../labs/13-capstone/skeleton.js';
+import { addonShim, referencePath, skeleton } from '../../../labs/13-capstone/skeleton.js';
 import { echo, t, UsageError, type Options, type Out } from './usage.js';
-
-/** Where the reference runtime lives in the package (plain ESM, shipped as is). */
-export function referencePath(): string {
-  return join(packageRoot(), 'labs', '13-capstone', 'minidock', 'reference.mjs');
-}
 
 /** The learner: the user who ran sudo, else whoever runs nslab. */
 export function learner(env: NodeJS.ProcessEnv = process.env): { uid: number; gid: number; home: string } {
@@ -57,7 +50,7 @@ export function init(dirArg: string | undefined, out: Out, lang: 'en' | 'zh'): n
   mkdirFor(who, dir);
   const files: [string, string][] = [
     ['minidock.mjs', skeleton(readFileSync(referencePath(), 'utf8'))],
-    ['nslab.mjs', `// nslab's addon, as the labs use it (written by nslab capstone init).\nexport * from ${JSON.stringify(pathToFileURL(join(packageRoot(), 'dist', 'addon', 'index.js')).href)};\n`],
+    ['nslab.mjs', addonShim()],
   ];
   for (const [name, text] of files) {
     const p = join(dir, name);
