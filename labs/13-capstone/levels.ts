@@ -1,4 +1,4 @@
-// The capstone's levels as exercises (branch `capstone`, not in the registry yet): each level runs
+// The capstone's levels, shaped as exercises: each level runs
 // the learner's minidock in a playground with a driver script (`nslab capstone check N`), then
 // judges the containers from the host's view like any exercise: /proc/PID/{ns,status,mountinfo,
 // cgroup,uid_map,…} of the processes, their hostname and network devices read by joining their
