@@ -1,7 +1,7 @@
 // nslab capstone: the learner's own docker run. `init [dir]` writes
 // the skeleton of minidock (the reference with every level's code taken out) into a directory
 // the learner owns, with the shim through which it reaches nslab's addon.
-import { chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { addonShim, referencePath, skeleton } from '../../../labs/13-capstone/skeleton.js';
@@ -68,8 +68,15 @@ export function init(dirArg: string | undefined, out: Out, lang: 'en' | 'zh'): n
 
 /** The learner's minidock directory: given, else ~/minidock; never below /tmp (the playground has its own). */
 function minidockDir(arg: string | undefined): string {
-  const dir = resolve(arg ?? join(learner().home, 'minidock'));
-  if (dir === '/tmp' || dir.startsWith('/tmp/') || dir.startsWith('/dev/shm/'))
+  const given = resolve(arg ?? join(learner().home, 'minidock'));
+  // Where it really is (a link in the home may lead below /tmp): the playground sees its own there.
+  let dir = given;
+  try {
+    dir = realpathSync(given);
+  } catch {
+    // missing: said below
+  }
+  if (['/tmp', '/dev/shm'].some((hidden) => dir === hidden || dir.startsWith(`${hidden}/`)))
     throw new UsageError(
       t(`${echo(dir)} is below /tmp, which the playground replaces with its own: put minidock in your home (nslab capstone init).`, `${echo(dir)} 在 /tmp 下，而练习场会换上自己的 /tmp：请把 minidock 放在你的主目录里（nslab capstone init）。`),
     );
