@@ -6,7 +6,7 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { addonOnly, rootOnly } from '../00.setup.js';
-import { hostSnapshot, nslab } from '../helpers.js';
+import { hostSnapshot, nslab, signalWhen } from '../helpers.js';
 
 describe('nslab capstone (integration)', function () {
   this.timeout(90_000);
@@ -78,6 +78,18 @@ describe('nslab capstone (integration)', function () {
     const bad = await nslab(['capstone', 'check', '42', dir], { env });
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.contain('levels are 0 to 8');
+    expect(hostSnapshot()).to.deep.equal(before);
+  });
+
+  it('check stops on SIGINT and removes its playground (exit 130), leaving the host as it was', async function () {
+    const env = { XDG_STATE_HOME: state, SUDO_UID: '1000', SUDO_GID: '1000' };
+    const dir = join(home, 'minidock');
+    expect((await nslab(['capstone', 'init', dir], { env })).code).to.equal(0);
+    const before = hostSnapshot();
+    const r = await signalWhen(['capstone', 'check', '1', dir], /── nslab capstone check 1/, 'SIGINT', { env, delayMs: 400 });
+    expect(r.sent).to.equal(true);
+    expect(r.code, r.stdout + r.stderr).to.equal(130);
+    expect(r.stdout).to.contain('SIGINT: stopping and removing');
     expect(hostSnapshot()).to.deep.equal(before);
   });
 

@@ -111,17 +111,27 @@ async function check(o: Options, out: Out): Promise<number> {
   const lab = await loadLab(findLab('13-capstone') as never);
   out(`── nslab capstone check ${n} · ${level.title[o.lang]}`);
   let passed = false;
-  const r = await openPlayground(lab, { ...level, setup: (work: string) => prepareFor(work, n, 'learner') }, {
-    lang: o.lang,
-    signal: new AbortController().signal,
-    script: driver(join(dir, 'minidock.mjs'), n),
-    onJudge: (j) => {
-      passed ||= j.done;
-      const held = j.conditions.filter((c) => c.status === 'passed').length;
-      recordCheck(`13-capstone/${level.id}`, j.done, `${held}/${level.conditions.length}`);
-    },
-  });
+  // Ctrl-C, SIGTERM and SIGHUP stop the check and remove the playground, as in nslab try.
+  const { exitCodeFor, onInterrupt } = await import('../interrupt.js');
+  const interrupt = onInterrupt((line) => out(line), o.lang);
+  let r;
+  try {
+    r = await openPlayground(lab, { ...level, setup: (work: string) => prepareFor(work, n, 'learner') }, {
+      lang: o.lang,
+      signal: interrupt.signal,
+      script: driver(join(dir, 'minidock.mjs'), n),
+      onJudge: (j) => {
+        passed ||= j.done;
+        const held = j.conditions.filter((c) => c.status === 'passed').length;
+        recordCheck(`13-capstone/${level.id}`, j.done, `${held}/${level.conditions.length}`);
+      },
+    });
+  } finally {
+    interrupt.dispose();
+  }
   for (const e of r.errors) out(o.lang === 'zh' ? `无法删除 ${e}` : `could not remove ${e}`);
+  const received = interrupt.received();
+  if (received) return exitCodeFor(received);
   out(
     passed && n + 1 < levels.length
       ? t(`✓ level ${n} holds. Next: nslab capstone check ${n + 1}`, `✓ 第 ${n} 级通过。下一级：nslab capstone check ${n + 1}`)[o.lang]
